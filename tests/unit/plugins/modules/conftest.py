@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run a billmgr.ops module the way Ansible runs it, for any module's unit tests.
+
+``run_module(module, args, check_mode=False, diff=False)`` feeds ARGS through
+``patch_module_args``, calls the module's ``main()``, and returns the JSON result the module
+printed, after Ansible's own result shaping (no_log masking, invocation, warnings).  Reading the
+printed JSON instead of mocking ``exit_json`` means a test sees exactly what a controller would,
+including a secret that leaked past ``no_log``, and a stray ``print`` makes the test fail.
+
+``module_argspec(module)`` and ``module_doc(module)`` give a test the argument spec and the
+parsed DOCUMENTATION so it can check they agree; ``ansible_doc(name)`` runs ``ansible-doc`` on the
+collection as it is installed below ``.build``.  All of them are offered as fixtures of the same
+name, so test files never import this conftest by module name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+
+class ModuleFinished(Exception):
+    """Raised instead of building an AnsibleModule when only its argument spec is wanted."""
+
+
+def _run(module, args, check_mode=False, diff=False):
+    module_args = dict(args or {})
+    if check_mode:
+        module_args['_ansible_check_mode'] = True
+    if diff:
+        module_args['_ansible_diff'] = True
+    out = io.StringIO()
+    with patch_module_args(module_args), contextlib.redirect_stdout(out):
+        try:
+            module.main()
+        except SystemExit as exc:
+            exit_code = exc.code
+        else:
+            raise AssertionError('%s.main() returned without exit_json or fail_json' % module.__name__)
+    printed = out.getvalue().strip()
+    try:
+        result = json.loads(printed)
+    except ValueError:
+        raise AssertionError('module printed something other than one JSON result:\n%s' % printed)
+    # Ansible decides success from the exit status as well as from "failed"; they must agree.
+    assert bool(result.get('failed')) == (exit_code != 0), (exit_code, result)
+    return result
+
+
+@pytest.fixture
+def run_module():
+    """``run_module(module, args, check_mode=False, diff=False) -> dict`` (the printed result)."""
+    return _run
+
+
+def module_argspec(module):
+    """The ``argument_spec`` (and ``supports_check_mode``) MODULE hands to AnsibleModule."""
+    captured = {}
+
+    def capture(self, argument_spec, **kwargs):
+        captured['argument_spec'] = argument_spec
+        captured.update(kwargs)
+        raise ModuleFinished()
+
+    original = basic.AnsibleModule.__init__
+    basic.AnsibleModule.__init__ = capture
+    try:
+        with patch_module_args({}):
+            module.main()
+    except ModuleFinished:
+        pass
+    finally:
+        basic.AnsibleModule.__init__ = original
+    if 'argument_spec' not in captured:
+        raise AssertionError('%s.main() never built an AnsibleModule' % module.__name__)
+    return captured
+
+
+def module_doc(module):
+    """DOCUMENTATION, EXAMPLES and RETURN of MODULE, parsed (fragments are not merged in)."""
+    return {
+        'doc': yaml.safe_load(module.DOCUMENTATION),
+        'examples': list(yaml.safe_load_all(module.EXAMPLES)),
+        'return': yaml.safe_load(module.RETURN),
+    }
+
+
+def _collections_path():
+    import ansible_collections.billmgr.ops as ops_package
+    ops_dir = list(ops_package.__path__)[0]
+    return os.path.dirname(os.path.dirname(os.path.dirname(ops_dir)))
+
+
+def ansible_doc(fqcn, plugin_type='module'):
+    """``ansible-doc --json`` for FQCN from the installed collection; fails the test on error."""
+    ansible_doc_bin = os.path.join(os.path.dirname(sys.executable), 'ansible-doc')
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_NOCOLOR='1')
+    proc = subprocess.run([ansible_doc_bin, '-t', plugin_type, '--json', fqcn],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert 'WARNING' not in proc.stderr.upper(), proc.stderr
+    docs = json.loads(proc.stdout)
+    assert fqcn in docs, proc.stdout[:2000]
+    return docs[fqcn]
+
+
+def assert_docs_match_argspec(module, doc_options):
+    """Every option documented as it is declared: type, default, choices, elements, required.
+
+    DOC_OPTIONS is the merged ``options`` from ``ansible_doc`` (so fragments count).
+    """
+    spec = module_argspec(module)['argument_spec']
+    assert sorted(spec) == sorted(doc_options), (sorted(spec), sorted(doc_options))
+    for name, declared in spec.items():
+        documented = doc_options[name]
+        assert documented.get('type', 'str') == declared.get('type', 'str'), name
+        assert documented.get('default') == declared.get('default'), name
+        assert documented.get('choices') == declared.get('choices'), name
+        assert documented.get('elements') == declared.get('elements'), name
+        assert bool(documented.get('required')) == bool(declared.get('required')), name
+
+
+@pytest.fixture(name='module_argspec')
+def module_argspec_fixture():
+    return module_argspec
+
+
+@pytest.fixture(name='module_doc')
+def module_doc_fixture():
+    return module_doc
+
+
+@pytest.fixture(name='ansible_doc')
+def ansible_doc_fixture():
+    return ansible_doc
+
+
+@pytest.fixture(name='assert_docs_match_argspec')
+def assert_docs_match_argspec_fixture():
+    return assert_docs_match_argspec
