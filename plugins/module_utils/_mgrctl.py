@@ -1,0 +1,309 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Calling the platform's command-line client ``mgrctl`` and reading what it answers.
+
+``mgrctl [-m MGR] [-o text|xml|json|devel] [-R] FUNC [param=value ...]``.  Commands are always an
+argv list, never a command line, so a parameter value cannot become a second command.
+
+Every call goes through a :class:`Runner` wrapped around a ``run_command`` callable: a module passes
+``module.run_command``, a host-side script :func:`local_run_command`, a test a fake.  The runner adds
+a timeout (``module.run_command`` has none): a hung ``mgrctl`` is killed, and the result says so.
+
+What success prints is not documented: exit status 0 and no ``ERROR`` is success.  Errors are read
+from the three output forms: a text line ``ERROR type(object[,value])``, an XML
+``<doc><error type=".."><param name="..">..</param><msg>..</msg></error></doc>``, and JSON.
+Stdlib only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+import xml.etree.ElementTree as ElementTree
+
+OUTPUT_FORMATS = ('text', 'xml', 'json', 'devel')
+DEFAULT_TIMEOUT = 60
+TIMED_OUT_RC = -9
+
+_FUNC_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]{0,127}$')
+_PARAM_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]{0,127}$')
+_KEY_AT_RE = re.compile(r'(?:^|(?<=\s))([A-Za-z_][A-Za-z0-9_.-]*)=')
+_ERROR_LINE_RE = re.compile(
+    r'^\s*ERROR\s+(?P<type>[^\s(]+)(?:\((?P<object>[^,)]*)(?:,(?P<value>.*))?\))?\s*$')
+
+
+class MgrctlUsageError(ValueError):
+    """A call that must not be made (a function or parameter name that is not a name)."""
+
+
+# ---- running ----------------------------------------------------------------------------------
+
+class CommandResult:
+    """What one command did: exit status, output, and whether it was killed for taking too long."""
+
+    def __init__(self, argv, rc, stdout, stderr, timed_out=False, timeout=None):
+        self.argv = list(argv)
+        self.rc = rc
+        self.stdout = stdout or ''
+        self.stderr = stderr or ''
+        self.timed_out = timed_out
+        self.timeout = timeout
+
+    @property
+    def output(self):
+        """stdout and stderr together, as an operator would want to read them in a message."""
+        parts = [part.strip() for part in (self.stdout, self.stderr) if part and part.strip()]
+        if self.timed_out:
+            parts.append('(killed after %s seconds without an answer)' % self.timeout)
+        return '\n'.join(parts)
+
+    def as_dict(self):
+        return {'cmd': self.argv, 'rc': self.rc, 'stdout': self.stdout, 'stderr': self.stderr,
+                'timed_out': self.timed_out}
+
+
+def local_run_command(args, before_communicate_callback=None, **_ignored):
+    """A stdlib stand-in for ``AnsibleModule.run_command`` for scripts that run on the host."""
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    if before_communicate_callback:
+        before_communicate_callback(proc)
+    out, err = proc.communicate()
+    return proc.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+
+
+class Runner:
+    """Runs argv lists through a ``run_command`` callable, killing what outlives its timeout."""
+
+    def __init__(self, run_command):
+        self._run_command = run_command
+
+    def run(self, argv, timeout=None):
+        state = {'timer': None, 'killed': False}
+
+        def arm(proc):
+            state['timer'] = threading.Timer(timeout, _kill, (proc, state))
+            state['timer'].daemon = True
+            state['timer'].start()
+
+        try:
+            rc, out, err = self._run_command(
+                list(argv), check_rc=False, expand_user_and_vars=False, handle_exceptions=False,
+                before_communicate_callback=arm if timeout else None)
+        except OSError as exc:
+            return CommandResult(argv, 127, '', 'cannot run %s: %s' % (argv[0], exc.strerror or exc))
+        finally:
+            if state['timer'] is not None:
+                state['timer'].cancel()
+        return CommandResult(argv, rc, out, err, timed_out=state['killed'], timeout=timeout)
+
+
+def _kill(proc, state):
+    if proc.poll() is None:
+        state['killed'] = True
+        proc.kill()
+
+
+# ---- building commands ------------------------------------------------------------------------
+
+def mgrctl_argv(mgrctl_path, manager, func=None, params=None, output=None, flags=()):
+    """``[mgrctl, -m, MGR, (-o, FORMAT), (FLAGS...), FUNC, k=v...]``.
+
+    PARAMS is a mapping or a list of pairs (order kept).  Names are checked because they end up in
+    the platform's own parser; values are passed as they are, one argv element each.
+    """
+    argv = [mgrctl_path, '-m', manager]
+    if output is not None:
+        if output not in OUTPUT_FORMATS:
+            raise MgrctlUsageError('output format %r is not one of %s' % (output, ', '.join(OUTPUT_FORMATS)))
+        argv += ['-o', output]
+    argv += list(flags)
+    if func is not None:
+        if not _FUNC_RE.match(func):
+            raise MgrctlUsageError('%r is not a platform function name (letters, digits, dot, dash, underscore)' % (func,))
+        argv.append(func)
+    pairs = params.items() if hasattr(params, 'items') else (params or ())
+    for key, value in pairs:
+        if not _PARAM_RE.match(str(key)):
+            raise MgrctlUsageError('%r is not a parameter name (letters, digits, dot, dash, underscore)' % (key,))
+        argv.append('%s=%s' % (key, '' if value is None else value))
+    return argv
+
+
+class Mgrctl:
+    """One platform's mgrctl: ``Mgrctl(Runner(module.run_command), MgrLayout(root))``."""
+
+    def __init__(self, runner, layout, timeout=DEFAULT_TIMEOUT):
+        self.runner = runner
+        self.layout = layout
+        self.timeout = timeout
+
+    def argv(self, func=None, params=None, output=None, flags=()):
+        return mgrctl_argv(self.layout.mgrctl, self.layout.manager, func, params, output, flags)
+
+    def call(self, func, params=None, output=None):
+        """Run FUNC; returns ``(CommandResult, error dict or None)``."""
+        result = self.runner.run(self.argv(func, params, output), self.timeout)
+        return result, find_error(result, output)
+
+    def restart(self):
+        """``mgrctl -m MGR -R``; returns ``(CommandResult, error dict or None)``."""
+        result = self.runner.run(self.argv(flags=('-R',)), self.timeout)
+        return result, find_error(result)
+
+    def answers(self):
+        """``(True, output)`` when ``whoami`` succeeds, else ``(False, what it said)``."""
+        result, error = self.call('whoami')
+        return error is None, result.output
+
+
+def platform_answers(runner, layout, timeout=DEFAULT_TIMEOUT):
+    """Whether the platform answers ``mgrctl -m MGR whoami``: ``(bool, last output)``."""
+    return Mgrctl(runner, layout, timeout).answers()
+
+
+# ---- reading answers --------------------------------------------------------------------------
+
+def parse_pairs(line):
+    """``key=value key2=value with spaces`` -> dict; a value runs up to the next `` key=``."""
+    starts = list(_KEY_AT_RE.finditer(line))
+    pairs = {}
+    for number, match in enumerate(starts):
+        end = starts[number + 1].start() if number + 1 < len(starts) else len(line)
+        pairs[match.group(1)] = line[match.end():end].rstrip()
+    return pairs
+
+
+def parse_text(output):
+    """Text output -> one dict per element line; lines without ``key=`` are skipped."""
+    elements = []
+    for line in (output or '').splitlines():
+        if not line.strip() or _ERROR_LINE_RE.match(line):
+            continue
+        pairs = parse_pairs(line.strip())
+        if pairs:
+            elements.append(pairs)
+    return elements
+
+
+def parse_form(output):
+    """A form (one ``key=value`` per line) -> one dict."""
+    form = {}
+    for element in parse_text(output):
+        form.update(element)
+    return form
+
+
+def parse_error_line(output):
+    """The first ``ERROR type(object[,value])`` line -> ``{type, object, value}``, or None."""
+    for line in (output or '').splitlines():
+        match = _ERROR_LINE_RE.match(line)
+        if match:
+            return {'type': match.group('type'), 'object': match.group('object'),
+                    'value': match.group('value'), 'params': {}, 'msg': None, 'code': None}
+    return None
+
+
+def parse_xml(output):
+    """``-o xml`` output -> the root element; raises ValueError when it is not XML."""
+    try:
+        return ElementTree.fromstring((output or '').strip())
+    except ElementTree.ParseError as exc:
+        raise ValueError('mgrctl did not print XML: %s' % exc)
+
+
+def parse_xml_error(output):
+    """``<doc><error ...>`` -> ``{type, object, value, code, params, msg}``, or None."""
+    try:
+        root = parse_xml(output)
+    except ValueError:
+        return None
+    error = root if root.tag == 'error' else root.find('error')
+    if error is None:
+        return None
+    params = {param.get('name'): (param.text or '').strip() for param in error.findall('param')}
+    msg = error.find('msg')
+    return _error(error.get('type'), error.get('object', params.get('object')),
+                  error.get('value', params.get('value')), error.get('code'), params,
+                  (msg.text or '').strip() if msg is not None else None)
+
+
+def parse_json(output):
+    """``-o json`` output -> Python data; raises ValueError when it is not JSON."""
+    try:
+        return json.loads(output or '')
+    except ValueError as exc:
+        raise ValueError('mgrctl did not print JSON: %s' % exc)
+
+
+def parse_json_error(output):
+    """An error in ``-o json`` output -> ``{type, object, value, code, params, msg}``, or None.
+
+    The platform's JSON mirrors its XML: attributes as ``$name``, text as ``$``; plain keys are
+    accepted too.
+    """
+    try:
+        data = parse_json(output)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get('doc'), dict):
+        data = data['doc']
+    error = data.get('error') if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return None
+    params = {}
+    raw_params = error.get('param') or []
+    for param in raw_params if isinstance(raw_params, list) else [raw_params]:
+        if isinstance(param, dict):
+            params[_json_attr(param, 'name')] = _json_text(param)
+    return _error(_json_attr(error, 'type'), _json_attr(error, 'object') or params.get('object'),
+                  _json_attr(error, 'value') or params.get('value'), _json_attr(error, 'code'),
+                  params, _json_text(error.get('msg')))
+
+
+def _json_attr(node, name):
+    value = node.get('$' + name, node.get(name))
+    return None if isinstance(value, (dict, list)) else value
+
+
+def _json_text(node):
+    if isinstance(node, dict):
+        return node.get('$')
+    return node
+
+
+def _error(error_type, error_object, value, code, params, msg):
+    return {'type': error_type, 'object': error_object, 'value': value, 'code': code,
+            'params': params, 'msg': msg}
+
+
+def find_error(result, output=None):
+    """The platform error in RESULT, or None when it succeeded.
+
+    A failure the platform did not describe (non-zero exit without an ERROR, a timeout, a
+    missing binary) still comes back as an error, of type ``exit`` or ``timeout``.
+    """
+    parsers = {'xml': parse_xml_error, 'json': parse_json_error}
+    error = parsers.get(output, lambda _text: None)(result.stdout) or parse_error_line(result.stdout) \
+        or parse_error_line(result.stderr)
+    if error is not None:
+        return error
+    if result.timed_out:
+        return _error('timeout', None, str(result.timeout), None, {}, result.output)
+    if result.rc != 0:
+        return _error('exit', None, str(result.rc), None, {}, result.output)
+    return None
+
+
+def describe_error(error):
+    """One line for a message: ``missed(currency)`` plus the platform's own text when it gave one."""
+    if error is None:
+        return ''
+    inner = ','.join(part for part in (error.get('object'), error.get('value')) if part)
+    text = '%s(%s)' % (error.get('type'), inner)
+    if error.get('msg'):
+        text += ': %s' % error['msg']
+    return text
