@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Replace a platform file in one step, so the platform never reads half of it.
+
+The new content goes to a temporary file in the same directory (a rename across filesystems is
+not atomic) and ``module.atomic_move`` puts it in place, carrying over owner, group, mode and
+SELinux context of the file it replaces.  A symlinked file is written through the link, so the
+link stays a link.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+DEFAULT_CREATE_MODE = 0o644
+
+
+class AtomicWriteError(Exception):
+    """The file could not be replaced; the message names the file and the reason."""
+
+
+def write_file_atomic(module, path, data, backup=False, create_mode=DEFAULT_CREATE_MODE):
+    """Write DATA (bytes) to PATH through MODULE; return the backup's path ('' when none made).
+
+    A new file gets CREATE_MODE; an existing one keeps its attributes.  A temporary file left by a
+    failure is removed.
+    """
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    existed = os.path.exists(target)
+    if not os.path.isdir(directory):
+        raise AtomicWriteError('cannot write %s: directory %s does not exist' % (path, directory))
+
+    backup_file = ''
+    if backup and existed:
+        try:
+            backup_file = module.backup_local(target)
+        except Exception as exc:
+            raise AtomicWriteError('cannot back up %s before changing it: %s' % (path, exc))
+
+    try:
+        handle, temp_path = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(target), suffix='.tmp')
+    except OSError as exc:
+        raise AtomicWriteError('cannot write %s: cannot create a temporary file in %s: %s'
+                               % (path, directory, exc.strerror or exc))
+    module.add_cleanup_file(temp_path)
+    try:
+        with os.fdopen(handle, 'wb') as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        module.atomic_move(temp_path, target)
+        if not existed:
+            os.chmod(target, create_mode)
+    except Exception as exc:
+        raise AtomicWriteError('cannot write %s: %s' % (path, exc))
+    finally:
+        if os.path.exists(temp_path):
+            os.unlink(temp_path)
+    return backup_file
