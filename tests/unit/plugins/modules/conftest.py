@@ -5,13 +5,15 @@
 
 ``run_module(module, args, check_mode=False, diff=False)`` feeds ARGS through
 ``patch_module_args``, calls the module's ``main()``, and returns the JSON result the module
-printed, after Ansible's own result shaping (no_log masking, invocation, warnings).  Reading the
+printed, after Ansible's own result shaping (no_log masking, invocation, warnings; warnings and
+deprecations are given as their message strings, as the controller shows them).  Reading the
 printed JSON instead of mocking ``exit_json`` means a test sees exactly what a controller would,
 including a secret that leaked past ``no_log``, and a stray ``print`` makes the test fail.
 
 ``module_argspec(module)`` and ``module_doc(module)`` give a test the argument spec and the
 parsed DOCUMENTATION so it can check they agree; ``ansible_doc(name)`` runs ``ansible-doc`` on the
-collection as it is installed below ``.build``.  All of them are offered as fixtures of the same
+collection as it is installed below ``.build``.  ``fake_mgr_root`` is an empty platform install
+root in a temporary directory where a test can put stand-in tools.  All of them are offered as fixtures of the same
 name, so test files never import this conftest by module name.
 """
 
@@ -56,7 +58,19 @@ def _run(module, args, check_mode=False, diff=False):
         raise AssertionError('module printed something other than one JSON result:\n%s' % printed)
     # Ansible decides success from the exit status as well as from "failed"; they must agree.
     assert bool(result.get('failed')) == (exit_code != 0), (exit_code, result)
+    for key in ('warnings', 'deprecations'):
+        if key in result:
+            result[key] = [_event_text(item) for item in result[key]]
     return result
+
+
+def _event_text(item):
+    """Warnings arrive as serialised event objects; the controller shows their message."""
+    if isinstance(item, dict) and isinstance(item.get('event'), dict):
+        return item['event'].get('msg')
+    if isinstance(item, dict) and 'msg' in item:
+        return item['msg']
+    return item
 
 
 @pytest.fixture
@@ -150,3 +164,29 @@ def ansible_doc_fixture():
 @pytest.fixture(name='assert_docs_match_argspec')
 def assert_docs_match_argspec_fixture():
     return assert_docs_match_argspec
+
+
+class FakeMgrRoot:
+    """A platform install root in a temporary directory: ``sbin``, ``etc``, ``var`` and stand-ins."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        for sub in ('sbin', 'etc', 'var', 'bin'):
+            os.makedirs(os.path.join(self.path, sub), exist_ok=True)
+
+    def join(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    def install_tool(self, relative, body):
+        """Write BODY as an executable Python script at RELATIVE (``sbin/mgrctl``); return its path."""
+        path = self.join(relative)
+        with open(path, 'w') as handle:
+            handle.write('#!%s\n' % sys.executable)
+            handle.write(body)
+        os.chmod(path, 0o755)
+        return path
+
+
+@pytest.fixture
+def fake_mgr_root(tmp_path):
+    return FakeMgrRoot(tmp_path / 'mgr5')

@@ -1,0 +1,194 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: licctl_info
+short_description: Read the platform license as C(licctl info) reports it
+version_added: 0.1.0
+description:
+  - Runs C(licctl info MANAGER) below O(mgr_root) and returns the license ID, whether a license is
+    linked to the server, the expiry date and the days left by the host's clock, and every other
+    line C(licctl) prints.
+  - Tells whether a trial license was ever activated on the server, from lines containing C(Got)
+    in C(var/licctl.log); a trial can be activated only once per server.
+  - Values of lines whose key looks like a secret (key, password, token) are masked in the result.
+  - Never changes the server.
+options:
+  manager:
+    description:
+      - Name of the platform whose license to read, as C(licctl) takes it.
+      - A plain name (letters, digits, dot, dash, underscore); anything else is refused.
+    type: str
+    default: billmgr
+  timeout:
+    description:
+      - Seconds to wait for C(licctl info) before killing it and failing.
+    type: float
+    default: 60
+extends_documentation_fragment:
+  - billmgr.ops._common.mgr_root
+  - billmgr.ops._common.attributes
+  - billmgr.ops._common.read_only
+seealso:
+  - module: billmgr.ops.mgrctl_restart
+author:
+  - billmgr.ops contributors
+'''
+
+EXAMPLES = r'''
+- name: Read the license
+  billmgr.ops.licctl_info:
+  register: lic
+
+- name: Fail when the license runs out within two weeks
+  ansible.builtin.assert:
+    that:
+      - lic.license.linked
+      - lic.license.days_left is none or lic.license.days_left > 14
+    fail_msg: "License {{ lic.license.id }} expires {{ lic.license.expires }}"
+
+- name: Read the license of an install below another root
+  billmgr.ops.licctl_info:
+    mgr_root: /opt/mgr5
+'''
+
+RETURN = r'''
+license:
+  description: The license as C(licctl info) printed it, and what was read from C(var/licctl.log).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The license ID (first C(ID:) line); null when there was no number.
+      type: int
+      returned: always
+      sample: 123456
+    linked:
+      description: 'Whether a license is linked to this server (false for C(ID: 0) or no ID).'
+      type: bool
+      returned: always
+      sample: true
+    expires:
+      description: The C(Expire) date as an ISO date; null when absent or not understood (a warning says which).
+      type: str
+      returned: always
+      sample: '2027-03-01'
+    days_left:
+      description: Days from today (host clock) to RV(license.expires); negative once expired; null without a date.
+      type: int
+      returned: always
+      sample: 98
+    fields:
+      description: 'Every other C(Key: value) line, keys as printed.'
+      type: dict
+      returned: always
+      sample: {JustInstalled: 'no'}
+    trial_used:
+      description:
+        - Whether C(var/licctl.log) has a line containing C(Got), that is a license was ever received.
+        - Null when the log does not exist.
+      type: bool
+      returned: always
+      sample: true
+    raw:
+      description: The output of C(licctl info), secrets masked.
+      type: str
+      returned: always
+      sample: "ID: 123456\nExpire: 2027-03-01\n"
+cmd:
+  description: The command that was run.
+  type: list
+  elements: str
+  returned: always
+  sample: [/usr/local/mgr5/sbin/licctl, info, billmgr]
+rc:
+  description: Exit status of C(licctl info); null when it was not run.
+  type: int
+  returned: always
+  sample: 0
+'''
+
+import os
+import re
+from datetime import date
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.billmgr.ops.plugins.module_utils._licctl import (
+    days_left,
+    info_argv,
+    mask_secret,
+    parse_info,
+    trial_used,
+)
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, is_safe_name
+
+_SECRET_KEY_RE = re.compile(r'key|pass|secret|token', re.IGNORECASE)
+
+
+def _secrets(fields):
+    """Values of lines whose key looks like a secret; licctl's full output is not documented."""
+    return [value for key, value in fields.items() if value and _SECRET_KEY_RE.search(key)]
+
+
+def _hide(text, secrets):
+    for secret in secrets:
+        text = mask_secret(text, secret)
+    return text
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            mgr_root=dict(type='path', default=DEFAULT_MGR_ROOT),
+            manager=dict(type='str', default='billmgr'),
+            timeout=dict(type='float', default=60),
+        ),
+        supports_check_mode=True,
+    )
+    manager = module.params['manager']
+    if not is_safe_name(manager):
+        module.fail_json(msg='manager %r is not a platform name: give it as licctl takes it, e.g. billmgr' % (manager,))
+    layout = MgrLayout(module.params['mgr_root'], manager)
+    argv = info_argv(layout.licctl, manager)
+    license_info = {'id': None, 'linked': False, 'expires': None, 'days_left': None, 'fields': {},
+                    'trial_used': trial_used(layout.licctl_log), 'raw': ''}
+    result = {'changed': False, 'license': license_info, 'cmd': argv, 'rc': None}
+
+    if not os.path.exists(layout.licctl):
+        module.fail_json(
+            msg='licctl not found at %s: the platform is not installed below mgr_root %s; '
+                'set mgr_root to the install root that holds sbin/licctl' % (layout.licctl, layout.root),
+            **result)
+
+    run = Runner(module.run_command).run(argv, module.params['timeout'])
+    result['rc'] = run.rc
+    info = parse_info(run.stdout)
+    secrets = _secrets(info['fields'])
+    license_info.update(fields=dict((key, _hide(value, secrets)) for key, value in info['fields'].items()),
+                        raw=_hide(run.stdout, secrets))
+    if run.rc != 0 or run.timed_out:
+        module.fail_json(
+            msg='%s info %s failed (exit status %s): %s'
+                % (layout.licctl, manager, run.rc, _hide(run.output, secrets) or 'no output'),
+            **result)
+
+    license_info.update(
+        id=info['id'],
+        linked=info['linked'],
+        expires=info['expires'].isoformat() if info['expires'] else None,
+        days_left=days_left(info['expires'], date.today()),
+    )
+    if info['expires_text'] and info['expires'] is None:
+        module.warn('licctl printed Expire: %r, which is not a date this module understands; '
+                    'license.expires is null, see license.raw' % (info['expires_text'],))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
