@@ -5,12 +5,14 @@ ansible-test's cache. Like get-pip.py it takes pip's install arguments; pip itse
 from the interpreter's bundled ensurepip wheel and then brought to the requested version from PyPI.
 """
 
-import ensurepip
-import runpy
+import subprocess
 import sys
 
-ensurepip.bootstrap(upgrade=True)
+# In a child process: ensurepip points PIP_CONFIG_FILE at /dev/null in its own environment, and
+# the machine's pip config (certificates, mirrors) must still reach the install below.
+subprocess.check_call([sys.executable, '-m', 'ensurepip', '--upgrade'], stdout=subprocess.DEVNULL)
 # get-pip.py's own switches mean "leave these out"; pip install does not know them.
 OWN_SWITCHES = {'--no-setuptools', '--no-wheel'}
-sys.argv = ['pip', 'install'] + [arg for arg in sys.argv[1:] if arg not in OWN_SWITCHES]
-runpy.run_module('pip', run_name='__main__', alter_sys=True)
+args = [arg for arg in sys.argv[1:] if arg not in OWN_SWITCHES]
+# A fresh interpreter: the pip that ensurepip just installed, reading the machine's pip config.
+sys.exit(subprocess.call([sys.executable, '-m', 'pip', 'install'] + args))

@@ -20,7 +20,9 @@ ANSIBLE_COLLECTIONS_PATH="$out" "$venv/bin/ansible-galaxy" collection install --
 pip_version=$(grep -oP "pip='\K[0-9.]+" "$("$venv/bin/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')/_internal/python_requirements.py" | head -1)
 cache=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
 mkdir -p "$(dirname "$cache")"
-[ -s "$cache" ] || cp tests/sanity/get_pip_offline.py "$cache"
+if [ ! -s "$cache" ] || grep -q "Stand-in for the get-pip.py" "$cache"; then
+    cp tests/sanity/get_pip_offline.py "$cache"
+fi
 cd "$out/ansible_collections/billmgr/ops"
 export PATH="$venv/bin:$PATH"
 python_version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
