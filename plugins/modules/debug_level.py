@@ -1,0 +1,374 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: debug_level
+short_description: Set, undo and expire log levels in the platform's C(etc/debug.conf)
+version_added: 0.1.0
+description:
+  - Manages C(LOG.MODULE LEVEL) lines in C(etc/debug.conf) below O(mgr_root), for example
+    C(billmgr.* 9) while a problem is being reproduced.
+  - "A change carries its own memory on the host, in a comment line right above the entry
+    (C(# billmgr.ops managed: log=billmgr module=* previous=4 expires=2026-11-23T15:00:00Z)). The
+    platform ignores it; O(state=absent) reads it to put back the operator's line exactly as it was
+    (or to remove the entry when there was none), and O(revert_expired=true) reads it to undo
+    changes whose time is up, even when the controller that made them is gone."
+  - Every line the module does not manage stays byte for byte as it was (comments, C(SET) lines,
+    unknown lines, line endings, a missing final newline). The file is replaced atomically and keeps
+    its owner, group and mode; a missing file is created with mode C(0644) by O(state=present).
+  - The platform reads the file when it starts; RV(restart_required) says when to restart it (see
+    M(billmgr.ops.mgrctl_restart)). A level for C(ihttpd) takes effect by restarting the C(ihttpd)
+    service instead, which RV(service_restart_required) says.
+options:
+  log:
+    description:
+      - The log whose level to set, as the platform names it, for example V(billmgr), V(pmbillmgr),
+        V(ihttpd), or V(*) for every log.
+      - A name, never a path; dots, slashes and spaces are refused.
+      - Required unless O(revert_expired=true) is used alone.
+    type: str
+  module:
+    description:
+      - The logger inside the log, for example V(db), or V(*) for all of them.
+      - A line naming no module (C(billmgr 4)) counts as V(*).
+    type: str
+    default: '*'
+  level:
+    description:
+      - Verbosity from 0 to 9 (1 notes, 2 critical, 3 errors, 4 warnings, 5 requests, 6 extended
+        info, 7 remote services, 8 code trace, 9 debug).
+      - Required with O(state=present); ignored with O(state=absent).
+    type: int
+  state:
+    description:
+      - V(present) makes O(log).O(module) run at O(level), remembering the line it replaces.
+      - V(absent) undoes it. An entry this module wrote gets the operator's previous line back, or
+        disappears when there was none. Lines it did not write for O(log).O(module) are removed.
+    type: str
+    choices: [present, absent]
+    default: present
+  expires:
+    description:
+      - When the change should be undone, as a duration from now (V(30m), V(2h), V(1d), V(1h30m)) or
+        an ISO 8601 time (V(2026-11-23T15:00:00Z); a time without a zone is the host's local time).
+      - Stored in the marker as a UTC time and undone by O(revert_expired=true), by this module or by
+        the reverter on the host.
+      - "Idempotence: when the level is already as asked, a duration does not move an expiry still in
+        the future (running the same task twice changes nothing); an ISO time replaces a different
+        expiry. A change of level with a duration starts the duration from now. Without O(expires) an
+        existing expiry is kept: a forgotten level 9 fills the disk."
+      - Ignored with O(state=absent).
+    type: str
+  revert_expired:
+    description:
+      - Undo every entry this module wrote whose expiry has passed, by the host's clock, before
+        anything else; they are returned in RV(reverted).
+      - Can be used alone, without O(log).
+    type: bool
+    default: false
+  backup:
+    description:
+      - Keep a copy of the file as it was, next to it, with a timestamp in the name.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - billmgr.ops._common.mgr_root
+  - billmgr.ops._common.attributes
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Computes the change, the diff and the entries, and writes nothing.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+notes:
+  - When the file names the same log and module twice, the last line is the one managed, assuming
+    the platform lets a later line override an earlier one.
+seealso:
+  - module: billmgr.ops.mgrctl_restart
+author:
+  - billmgr.ops contributors
+'''
+
+EXAMPLES = r'''
+- name: Debug the billing for two hours, then restart the platform
+  billmgr.ops.debug_level:
+    log: billmgr
+    level: 9
+    expires: 2h
+  register: dbg
+  notify: restart billmgr
+
+- name: Put the level back as it was
+  billmgr.ops.debug_level:
+    log: billmgr
+    state: absent
+  notify: restart billmgr
+
+- name: Database queries of a payment module until a fixed time
+  billmgr.ops.debug_level:
+    log: pmbillmgr
+    module: db
+    level: 9
+    expires: '2026-11-23T18:00:00Z'
+
+- name: Undo every temporary level whose time is up
+  billmgr.ops.debug_level:
+    revert_expired: true
+  register: expired
+  notify: restart billmgr
+
+- name: Web server verbosity takes a service restart
+  billmgr.ops.debug_level:
+    log: ihttpd
+    level: 6
+    expires: 30m
+  register: ihttpd_level
+
+- name: Restart ihttpd when asked to
+  ansible.builtin.systemd_service:
+    name: ihttpd
+    state: restarted
+  when: ihttpd_level.service_restart_required == 'ihttpd'
+'''
+
+RETURN = r'''
+path:
+  description: The file that was (or would be) changed.
+  type: str
+  returned: always
+  sample: /usr/local/mgr5/etc/debug.conf
+restart_required:
+  description: Whether a level changed for a log the platform writes, so the platform must be restarted for it to apply.
+  type: bool
+  returned: always
+  sample: true
+service_restart_required:
+  description: The service to restart instead of (or as well as) the platform, V(ihttpd), when its level changed; null otherwise.
+  type: str
+  returned: always
+  sample: ihttpd
+entries:
+  description: Every entry this module manages in the file after the run.
+  type: list
+  elements: dict
+  returned: always
+  contains:
+    log:
+      description: Log name.
+      type: str
+      sample: billmgr
+    module:
+      description: Logger inside the log.
+      type: str
+      sample: '*'
+    level:
+      description: Level in force.
+      type: int
+      sample: 9
+    previous:
+      description: Level of the operator's line this entry replaced; null when there was none.
+      type: int
+      sample: 4
+    expires:
+      description: When the entry is undone, UTC ISO time; null when it does not expire.
+      type: str
+      sample: '2026-11-23T15:00:00Z'
+reverted:
+  description: Entries undone by O(revert_expired), as they were before (same keys as RV(entries)).
+  type: list
+  elements: dict
+  returned: always
+  sample: [{log: billmgr, module: '*', level: 9, previous: 4, expires: '2026-11-23T15:00:00Z'}]
+backup_file:
+  description: Path of the backup; empty when none was made.
+  type: str
+  returned: always
+  sample: /usr/local/mgr5/etc/debug.conf.4242.2026-11-23@15:00:00~
+msg:
+  description: What changed and what to restart for it to apply.
+  type: str
+  returned: always
+  sample: 'billmgr.* is 9 until 2026-11-23T15:00:00Z; restart the platform (billmgr.ops.mgrctl_restart) for it to apply'
+'''
+
+import os
+from datetime import timedelta, timezone
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.billmgr.ops.plugins.module_utils._atomicfile import AtomicWriteError, write_file_atomic
+from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import (
+    DebugConf,
+    DebugConfError,
+    format_time,
+    utc_now,
+    validate_request,
+)
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
+    DURATION_FORMS,
+    TimeSpecError,
+    parse_duration,
+    parse_time,
+)
+
+# Logs that the platform restart does not reach: their own service must be restarted.
+SERVICE_LOGS = {'ihttpd': 'ihttpd'}
+# Levels that fill a disk when forgotten.
+LOUD_LEVEL = 8
+
+
+def resolve_expiry(text, now):
+    """``(aware UTC datetime, is_fixed)`` from a duration counted from NOW or an ISO time."""
+    try:
+        return now + timedelta(seconds=parse_duration(text, option='expires')), False
+    except TimeSpecError:
+        pass
+    try:
+        moment = parse_time(text, option='expires')
+    except TimeSpecError:
+        raise TimeSpecError('expires: %r is neither a duration (%s) nor an ISO time such as '
+                            '2026-11-23T15:00:00Z (without a zone: host local time)' % (text, DURATION_FORMS))
+    # parse_time gives the host's local wall-clock time; astimezone() reads a naive time as local.
+    return moment.astimezone(timezone.utc), True
+
+
+def _levels(conf):
+    levels = {}
+    for _index, log, module, level in conf.entries():
+        levels[(log, module)] = level
+    return levels
+
+
+def logs_with_new_levels(before, after):
+    """Log names whose effective level differs between two parsed files."""
+    old, new = _levels(before), _levels(after)
+    return sorted(set(key[0] for key in set(old) | set(new) if old.get(key) != new.get(key)))
+
+
+def restart_advice(changed_logs):
+    """``(restart_required, service or None, sentence)`` for the logs whose level changed."""
+    platform = [log for log in changed_logs if log not in SERVICE_LOGS]
+    services = sorted(set(SERVICE_LOGS[log] for log in changed_logs if log in SERVICE_LOGS)
+                      | (set(SERVICE_LOGS.values()) if '*' in changed_logs else set()))
+    advice = []
+    if platform:
+        advice.append('restart the platform (billmgr.ops.mgrctl_restart) for %s to apply' % ', '.join(platform))
+    for service in services:
+        advice.append('restart the %s service (systemctl restart %s) for its level to apply; '
+                      'a platform restart does not reach it' % (service, service))
+    return bool(platform), (services[0] if services else None), '; '.join(advice)
+
+
+def describe_level(conf, log, module):
+    """``billmgr.* is 9 until ...`` / ``billmgr.* has no line``, as the file now says."""
+    name = '%s.%s' % (log, module)
+    level = conf.level(log, module)
+    if level is None:
+        return '%s has no line (the platform default applies)' % name
+    managed = conf.managed_entry(log, module)
+    if managed is not None and managed.expires is not None:
+        return '%s is %s until %s' % (name, level, format_time(managed.expires))
+    return '%s is %s' % (name, level)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            mgr_root=dict(type='path', default=DEFAULT_MGR_ROOT),
+            log=dict(type='str'),
+            module=dict(type='str', default='*'),
+            level=dict(type='int'),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            expires=dict(type='str'),
+            revert_expired=dict(type='bool', default=False),
+            backup=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    layout = MgrLayout(params['mgr_root'])
+    path = layout.debug_conf
+    now = utc_now()
+    result = {'changed': False, 'path': path, 'restart_required': False, 'service_restart_required': None,
+              'entries': [], 'reverted': [], 'backup_file': ''}
+
+    log, present = params['log'], params['state'] == 'present'
+    if log is None and not params['revert_expired']:
+        module.fail_json(msg='give log (and level) to manage a level, or revert_expired: true to undo '
+                             'expired entries', **result)
+    expires = fixed = None
+    try:
+        if log is not None:
+            if present and params['level'] is None:
+                raise DebugConfError('state=present needs level (0 to 9)')
+            validate_request(log, params['module'], params['level'] if present else None)
+        if log is not None and present and params['expires'] is not None:
+            expires, fixed = resolve_expiry(params['expires'], now)
+            if expires <= now:
+                raise DebugConfError('expires %s (%s) is not in the future by the host clock (%s)'
+                                     % (params['expires'], format_time(expires), format_time(now)))
+    except (DebugConfError, TimeSpecError) as exc:
+        module.fail_json(msg=str(exc), **result)
+    if log is not None and not present:
+        for ignored in ('level', 'expires'):
+            if params[ignored] is not None:
+                module.warn('%s is ignored with state=absent' % ignored)
+
+    try:
+        with open(path, 'rb') as handle:
+            before_bytes = handle.read()
+    except FileNotFoundError:
+        before_bytes = None
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
+
+    before = DebugConf.parse(before_bytes or b'')
+    conf = before.copy()
+    reverted = conf.revert_expired(now) if params['revert_expired'] else []
+    if log is not None:
+        if present:
+            conf.set_level(log, params['module'], params['level'], expires=expires,
+                           expires_is_fixed=bool(fixed), now=now)
+        else:
+            conf.remove(log, params['module'])
+
+    after_bytes = conf.render()
+    # Comparing with b'' for a missing file keeps it missing unless there is something to write.
+    changed = after_bytes != (before_bytes or b'')
+    restart, service, advice = restart_advice(logs_with_new_levels(before, conf))
+    entries = [entry.as_dict() for entry in conf.managed()]
+    result.update(changed=changed, restart_required=restart, service_restart_required=service,
+                  entries=entries, reverted=[entry.as_dict() for entry in reverted])
+    if module._diff:
+        result['diff'] = {'before': before.display_text(), 'after': conf.display_text(),
+                          'before_header': path, 'after_header': path}
+
+    summary = [describe_level(conf, log, params['module'])] if log is not None else []
+    if reverted:
+        summary.append('reverted %s' % ', '.join('%s.%s' % (e.log, e.module) for e in reverted))
+    if changed and advice:
+        summary.append(advice)
+    message = '; '.join(summary) or ('nothing to change in %s' % path)
+    for entry in entries:
+        if entry['level'] >= LOUD_LEVEL and not entry['expires']:
+            module.warn('%s.%s stays at level %s until someone removes it: give expires so it cannot '
+                        'be forgotten and fill the disk' % (entry['log'], entry['module'], entry['level']))
+
+    if changed and not module.check_mode:
+        try:
+            result['backup_file'] = write_file_atomic(module, path, after_bytes, backup=params['backup'])
+        except AtomicWriteError as exc:
+            module.fail_json(msg='%s; is mgr_root (%s) the platform install root?' % (exc, layout.root), **result)
+    module.exit_json(msg=message, **result)
+
+
+if __name__ == '__main__':
+    main()
