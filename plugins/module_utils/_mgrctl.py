@@ -22,7 +22,7 @@ import json
 import re
 import subprocess
 import threading
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 OUTPUT_FORMATS = ('text', 'xml', 'json', 'devel')
 DEFAULT_TIMEOUT = 60

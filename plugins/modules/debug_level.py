@@ -93,7 +93,7 @@ notes:
 seealso:
   - module: billmgr.ops.mgrctl_restart
 author:
-  - billmgr.ops contributors
+  - billmgr.ops contributors (@billmgr-ops)
 '''
 
 EXAMPLES = r'''
@@ -198,7 +198,6 @@ msg:
   sample: 'billmgr.* is 9 until 2026-11-23T15:00:00Z; restart the platform (billmgr.ops.mgrctl_restart) for it to apply'
 '''
 
-import os
 from datetime import timedelta, timezone
 
 from ansible.module_utils.basic import AnsibleModule

@@ -36,7 +36,7 @@ extends_documentation_fragment:
 seealso:
   - module: billmgr.ops.mgrctl_restart
 author:
-  - billmgr.ops contributors
+  - billmgr.ops contributors (@billmgr-ops)
 '''
 
 EXAMPLES = r'''

@@ -68,7 +68,7 @@ seealso:
   - module: billmgr.ops.debug_level
   - module: billmgr.ops.licctl_info
 author:
-  - billmgr.ops contributors
+  - billmgr.ops contributors (@billmgr-ops)
 '''
 
 EXAMPLES = r'''

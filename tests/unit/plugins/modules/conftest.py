@@ -44,6 +44,7 @@ def _run(module, args, check_mode=False, diff=False):
     if diff:
         module_args['_ansible_diff'] = True
     out = io.StringIO()
+    exit_code = None
     with patch_module_args(module_args), contextlib.redirect_stdout(out):
         try:
             module.main()
