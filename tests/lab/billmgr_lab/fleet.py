@@ -186,6 +186,10 @@ class Fleet:
         self._write_etc(hostdir, host, plan)
         for sub in ('usr-local-upper', 'usr-local-work', 'empty'):
             (hostdir / sub).mkdir()
+        # The runbook types `licctl info billmgr` and `mgrctl ...` without a path.
+        (hostdir / 'usr-local-upper' / 'sbin').mkdir()
+        for tool in ('mgrctl', 'licctl'):
+            os.symlink('/usr/local/mgr5/sbin/' + tool, hostdir / 'usr-local-upper' / 'sbin' / tool)
         crontabs = hostdir / 'crontabs'
         crontabs.mkdir(mode=0o1730)
         crontab = crontabs / 'root'

@@ -1,0 +1,123 @@
+"""One lab fleet for the whole integration run, and helpers to drive Ansible against it."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / 'tests' / 'lab'))
+
+from billmgr_lab import fleet as lab_fleet  # noqa: E402
+
+SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'integration.yml'
+VENV_BIN = Path(sys.executable).parent
+
+
+class Lab:
+    """The running fleet: its inventory, its hosts, and ways to reach them."""
+
+    def __init__(self, fleet, state):
+        self.fleet = fleet
+        self.state = state
+        self.inventory = str(fleet.inventory_file)
+        self.key = str(fleet.key)
+        self.hosts = state['hosts']
+
+    def address(self, host):
+        return self.hosts[host]['address']
+
+    def ssh(self, host, command, check=True, timeout=60):
+        """Run COMMAND on a lab host over real SSH, as an operator would."""
+        argv = ['ssh', '-i', self.key, '-p', str(self.state['ssh_port']), '-o', 'BatchMode=yes',
+                '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+                '-o', 'LogLevel=ERROR', 'root@' + self.address(host), command]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError('ssh %s %r failed (%d): %s%s'
+                                 % (host, command, proc.returncode, proc.stdout, proc.stderr))
+        return proc
+
+    def host_path(self, host, relative):
+        """A file of a host's mgr root, read from the controller side of the lab."""
+        return Path(self.hosts[host]['mgr_root']) / relative
+
+    def module(self, pattern, module, args=None, check=False, diff=False, verbosity=0, env=None):
+        """Run one module ad hoc; returns ({host: result}, completed process)."""
+        with tempfile.TemporaryDirectory() as tree:
+            argv = [str(VENV_BIN / 'ansible'), pattern, '-i', self.inventory, '-m', module,
+                    '--tree', tree]
+            if args is not None:
+                argv += ['-a', json.dumps(args)]
+            if check:
+                argv.append('--check')
+            if diff:
+                argv.append('--diff')
+            if verbosity:
+                argv.append('-' + 'v' * verbosity)
+            proc = subprocess.run(argv, capture_output=True, text=True, env=ansible_env(env), timeout=600)
+            results = {}
+            for name in os.listdir(tree):
+                with open(os.path.join(tree, name)) as fh:
+                    results[name] = json.load(fh)
+        return results, proc
+
+    def playbook(self, playbook, limit=None, extra_vars=None, check=False, diff=False, verbosity=0,
+                 env=None, inventory=None):
+        argv = [str(VENV_BIN / 'ansible-playbook'), '-i', inventory or self.inventory, str(playbook)]
+        if limit:
+            argv += ['--limit', limit]
+        if extra_vars:
+            argv += ['-e', json.dumps(extra_vars)]
+        if check:
+            argv.append('--check')
+        if diff:
+            argv.append('--diff')
+        if verbosity:
+            argv.append('-' + 'v' * verbosity)
+        return subprocess.run(argv, capture_output=True, text=True, env=ansible_env(env), timeout=1800)
+
+
+def ansible_env(extra=None):
+    env = dict(os.environ)
+    env['ANSIBLE_COLLECTIONS_PATH'] = str(REPO / '.build')
+    env['ANSIBLE_CONFIG'] = str(REPO / 'ansible.cfg')
+    env['ANSIBLE_NOCOLOR'] = '1'
+    env['ANSIBLE_CALLBACK_RESULT_FORMAT'] = 'json'
+    env.update(extra or {})
+    return env
+
+
+def recap(stdout):
+    """PLAY RECAP as {host: {ok, changed, unreachable, failed, ...}}."""
+    counts = {}
+    in_recap = False
+    for line in stdout.splitlines():
+        if line.startswith('PLAY RECAP'):
+            in_recap = True
+            continue
+        if in_recap and ':' in line:
+            host, _, rest = line.partition(':')
+            counts[host.strip()] = {k: int(v) for k, v in (item.split('=') for item in rest.split())}
+    return counts
+
+
+@pytest.fixture(scope='session')
+def lab():
+    fleet = lab_fleet.Fleet(REPO / '.lab')
+    state = fleet.up(scenario_path=str(SCENARIO))
+    try:
+        yield Lab(fleet, state)
+    finally:
+        fleet.down(quiet=True)
+
+
+@pytest.fixture(scope='session')
+def inventory(lab):
+    with open(lab.inventory) as fh:
+        return yaml.safe_load(fh)
