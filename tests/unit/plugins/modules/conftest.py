@@ -10,11 +10,11 @@ deprecations are given as their message strings, as the controller shows them). 
 printed JSON instead of mocking ``exit_json`` means a test sees exactly what a controller would,
 including a secret that leaked past ``no_log``, and a stray ``print`` makes the test fail.
 
-``module_argspec(module)`` and ``module_doc(module)`` give a test the argument spec and the
-parsed DOCUMENTATION so it can check they agree; ``ansible_doc(name)`` runs ``ansible-doc`` on the
-collection as it is installed below ``.build``.  ``fake_mgr_root`` is an empty platform install
-root in a temporary directory where a test can put stand-in tools.  All of them are offered as fixtures of the same
-name, so test files never import this conftest by module name.
+``ansible_doc(fqcn)`` runs ``ansible-doc --json`` on the collection as it is installed below
+``.build`` (so doc fragments are merged), and ``assert_docs_match_argspec(module, options)``
+checks that every option is documented exactly as the module declares it.  ``fake_mgr_root`` is
+an empty platform install root in a temporary directory where a test can put stand-in tools.
+All of them are fixtures, so test files never import this conftest by module name.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
@@ -103,15 +102,6 @@ def module_argspec(module):
     return captured
 
 
-def module_doc(module):
-    """DOCUMENTATION, EXAMPLES and RETURN of MODULE, parsed (fragments are not merged in)."""
-    return {
-        'doc': yaml.safe_load(module.DOCUMENTATION),
-        'examples': list(yaml.safe_load_all(module.EXAMPLES)),
-        'return': yaml.safe_load(module.RETURN),
-    }
-
-
 def _collections_path():
     import ansible_collections.billmgr.ops as ops_package
     ops_dir = list(ops_package.__path__)[0]
@@ -145,16 +135,6 @@ def assert_docs_match_argspec(module, doc_options):
         assert documented.get('choices') == declared.get('choices'), name
         assert documented.get('elements') == declared.get('elements'), name
         assert bool(documented.get('required')) == bool(declared.get('required')), name
-
-
-@pytest.fixture(name='module_argspec')
-def module_argspec_fixture():
-    return module_argspec
-
-
-@pytest.fixture(name='module_doc')
-def module_doc_fixture():
-    return module_doc
 
 
 @pytest.fixture(name='ansible_doc')
