@@ -1,5 +1,6 @@
 """One lab fleet for the whole integration run, and helpers to drive Ansible against it."""
 
+import fcntl
 import json
 import os
 import subprocess
@@ -17,6 +18,8 @@ from billmgr_lab import fleet as lab_fleet  # noqa: E402
 
 SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'integration.yml'
 VENV_BIN = Path(sys.executable).parent
+# Lab hosts own fixed loopback addresses, so two test sessions on one machine take turns.
+LAB_LOCK = '/tmp/billmgr-ops-lab.lock'
 
 
 class Lab:
@@ -109,12 +112,14 @@ def recap(stdout):
 
 @pytest.fixture(scope='session')
 def lab():
-    fleet = lab_fleet.Fleet(REPO / '.lab')
-    state = fleet.up(scenario_path=str(SCENARIO))
-    try:
-        yield Lab(fleet, state)
-    finally:
-        fleet.down(quiet=True)
+    with open(LAB_LOCK, 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fleet = lab_fleet.Fleet(REPO / '.lab')
+        try:
+            state = fleet.up(scenario_path=str(SCENARIO))
+            yield Lab(fleet, state)
+        finally:
+            fleet.down(quiet=True)
 
 
 @pytest.fixture(scope='session')
