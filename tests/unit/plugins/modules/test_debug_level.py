@@ -116,6 +116,20 @@ def test_check_mode_writes_nothing_and_reports_the_diff(run_module, conf):
     assert os.listdir(os.path.dirname(conf.path)) == ['debug.conf']
 
 
+def test_check_mode_does_not_create_a_missing_file(run_module, conf):
+    result = run_module(debug_level, conf.args(log='billmgr', level=9, expires='1h'), check_mode=True, diff=True)
+    assert result['changed'] is True
+    assert not os.path.exists(conf.path)
+    assert result['diff']['before'] == '' and result['diff']['after'].endswith('billmgr.* 9\n')
+
+
+def test_diff_of_a_file_that_is_not_utf8(run_module, conf):
+    conf.write(b'# \xff\xfe latin-1 caf\xe9\nbillmgr.* 4\n')
+    result = run_module(debug_level, conf.args(log='billmgr', level=9, expires='1h'), diff=True)
+    assert '\ufffd' in result['diff']['before'] and 'billmgr.* 9' in result['diff']['after']
+    assert conf.read().startswith(b'# \xff\xfe latin-1 caf\xe9\n')
+
+
 def test_no_diff_unless_asked(run_module, conf):
     conf.write(SPEC_EXAMPLE)
     assert 'diff' not in run_module(debug_level, conf.args(log='billmgr', level=9, expires='1h'))
