@@ -117,7 +117,7 @@ def build_billmaintain(plan: LogPlan, window: LogWindow) -> tuple[list[Record], 
     run_stops = [stop for stop in plan.early_stops if stop.when is None]
     timed_stops = [stop for stop in plan.early_stops if stop.when is not None]
     items = list(plan.billdaily_items)
-    last_items = items + [stop.item for stop in run_stops if stop.item not in items]
+    last_items = list(dict.fromkeys(items + [stop.item for stop in run_stops]))
     longest = timedelta(seconds=RUN_LEAD_SECONDS + ITEM_SECONDS * (len(last_items) + len(run_stops)))
 
     starts = []
