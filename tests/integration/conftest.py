@@ -19,7 +19,7 @@ from billmgr_lab import fleet as lab_fleet  # noqa: E402
 SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'integration.yml'
 VENV_BIN = Path(sys.executable).parent
 # Lab hosts own fixed loopback addresses, so two test sessions on one machine take turns.
-LAB_LOCK = '/tmp/billmgr-ops-lab.lock'
+LAB_LOCK = lab_fleet.LAB_LOCK
 
 
 class Lab:
@@ -116,7 +116,7 @@ def lab():
         fcntl.flock(lock, fcntl.LOCK_EX)
         fleet = lab_fleet.Fleet(REPO / '.lab')
         try:
-            state = fleet.up(scenario_path=str(SCENARIO))
+            state = fleet.up(scenario_path=str(SCENARIO), lock_held=True)
             yield Lab(fleet, state)
         finally:
             fleet.down(quiet=True)

@@ -6,6 +6,7 @@ The fleet's state lives in ``.lab/fleet.json``; ``down`` stops only the processe
 after a crash, processes whose command line names this lab's own directory), never by a broad kill.
 """
 
+import fcntl
 import json
 import os
 import secrets
@@ -31,6 +32,8 @@ FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
 VAR_TMPFS_BYTES = 96 << 20
 VAR_TMPFS_INODES = 4096
 READY_TIMEOUT = 60
+# Held by a test session for as long as its fleet runs (tests/integration/conftest.py).
+LAB_LOCK = '/tmp/billmgr-ops-lab.lock'
 
 
 class LabError(Exception):
@@ -121,8 +124,11 @@ class Fleet:
         self.key = self.dir / 'id_ed25519'
 
     # ---------------------------------------------------------------- up
-    def up(self, hosts=None, scenario_path=None, light=None, seed=1, ssh_port=22, cron=True):
+    def up(self, hosts=None, scenario_path=None, light=None, seed=1, ssh_port=22, cron=True,
+           lock_held=False):
         _check_tools()
+        if not lock_held:
+            _refuse_if_tests_run()
         spec = scenario.load_scenario(scenario_path, hosts, seed=seed)
         if light is None:
             light = len(spec.hosts) >= LIGHT_MODE_FROM
@@ -364,6 +370,15 @@ class Fleet:
             info['running'] = 'nsinit.py' in _pid_cmdline(info['init_pid'])
             info['ssh'] = _wait_tcp(info['address'], state['ssh_port'], 0.5)
         return state
+
+
+def _refuse_if_tests_run():
+    with open(LAB_LOCK, 'a') as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LabError('a test session is using the lab right now (it holds %s); '
+                           'wait for it to finish' % LAB_LOCK) from None
 
 
 def _wait_sql(server, name, timeout=READY_TIMEOUT):
