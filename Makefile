@@ -15,6 +15,7 @@ DEB_PACKAGES := openssh-server openssh-client mariadb-server mariadb-client libf
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(BUILD)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONPATH := $(CURDIR)/$(BUILD):$(CURDIR)/tests/lab
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help deps venv collection demo test lint sanity units lab-tests integration molecule \
         lab-up lab-down lab-status clean
