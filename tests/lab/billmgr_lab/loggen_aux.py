@@ -43,7 +43,8 @@ def _ihttpd_maker(pid: int, threads: list[int]):
             # A browser's console report passed through: text with ERROR in a line that is not one.
             writer.add('ihttpd', 'INFO', f'Client log from {client}: JS ERROR Uncaught TypeError in app.js')
         status = rng.choice((200, 200, 200, 200, 302, 304, 403))
-        writer.add('ihttpd', 'INFO', f'Response {status} length {rng.randint(120, 90000)} time {rng.uniform(0.002, 1.2):.3f}')
+        writer.add('ihttpd', 'INFO',
+                   f'Response {status} length {rng.randint(120, 90000)} time {rng.uniform(0.002, 1.2):.3f}')
         return writer.records
     return make
 

@@ -117,7 +117,7 @@ def build_billmgr(plan: LogPlan, window: LogWindow) -> BillmgrLog:
     oldest = window.start - part_span * plan.rotated_archives
     boundaries = [window.start - part_span * number for number in range(plan.rotated_archives + 1)]
     restarts = _restart_times(rng, oldest, plan.now, boundaries)
-    processes = CoreProcesses(rng, oldest, restarts)
+    processes = CoreProcesses(rng, restarts)
 
     archives: list[ArchivePart] = []
     for sequence in range(1, plan.rotated_archives + 1):

@@ -7,7 +7,7 @@ import random
 from datetime import datetime, timedelta
 
 from .loggen_lines import Record
-from .loggen_timeline import Session
+from .loggen_timeline import LATE_SECONDS, Session
 from .loggen_words import (
     ADMIN_FUNCS, CLIENT_FUNCS, ERRORS, INTERNAL_FUNCS, MGR_ROOT, NOTICES, PLATFORM_VERSION,
     PROCESSING_COMMANDS, PROCESSING_MODULES, USERS, backtrace, error_line, error_message, hex_id,
@@ -20,7 +20,7 @@ MAIN_THREAD = 1
 class CoreProcesses:
     """Which PID the worker has at a moment (it changes on restarts) and its worker threads."""
 
-    def __init__(self, rng: random.Random, first_start: datetime, restarts: list[datetime]):
+    def __init__(self, rng: random.Random, restarts: list[datetime]):
         self.restarts = sorted(restarts)
         self.pids = []
         pid = rng.randint(2100, 380000)
@@ -28,7 +28,6 @@ class CoreProcesses:
             self.pids.append(pid)
             pid += rng.randint(40, 40000)
         self.threads = {pid: [rng.randint(1200, 99000) for _ in range(rng.randint(6, 12))] for pid in self.pids}
-        self.first_start = first_start
         self.busy_until: dict[str, datetime] = {}
 
     def pid_at(self, moment: datetime) -> int:
@@ -42,8 +41,10 @@ class CoreProcesses:
         return rng.choice(idle or keys)
 
     def occupy(self, session: list[Record]) -> list[Record]:
+        """Mark the session's thread busy until its lines are written, however late they come."""
         if session:
-            self.busy_until[session[0].key] = max(record.when for record in session)
+            written = max(record.when for record in session) + timedelta(seconds=LATE_SECONDS[1])
+            self.busy_until[session[0].key] = written
         return session
 
     def main_key(self, moment: datetime) -> str:
@@ -87,7 +88,8 @@ def _request_line(rng: random.Random, func: str) -> str:
 def _list_result(rng: random.Random) -> tuple[str, ...]:
     rows = tuple(
         f'  <elem><id>{item_id(rng)}</id><status>{rng.choice((1, 2, 2, 2, 3, 5))}</status>'
-        f'<cost>{money(rng)}</cost><expiredate>2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}</expiredate></elem>'
+        f'<cost>{money(rng)}</cost>'
+        f'<expiredate>2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}</expiredate></elem>'
         for _ in range(rng.randint(1, 5)))
     return ('<?xml version="1.0" encoding="UTF-8"?>', '<doc>', *rows, '</doc>')
 
@@ -168,7 +170,8 @@ def _looks_like_error(rng: random.Random, writer: SessionWriter) -> None:
     elif choice == 2:
         writer.add('rpc', 'EXTINFO', f"Query('func={rng.choice(INTERNAL_FUNCS)}')")
         writer.add('core_module', 'EXTINFO', 'Remote result:',
-                   ('<doc>', f'  <msg>Remote call failed: {mgrctl_error(kind)}</msg>', '  <retry>yes</retry>', '</doc>'))
+                   ('<doc>', f'  <msg>Remote call failed: {mgrctl_error(kind)}</msg>', '  <retry>yes</retry>',
+                    '</doc>'))
     else:
         writer.add('notify', 'DEBUG', 'Ticket text:',
                    ('  Hello, the panel says', f'  ERROR {kind[0]} when I pay, please help', '  --'))

@@ -53,7 +53,8 @@ def _processing_work(rng: random.Random, writer: SessionWriter, module: str, all
     writer.debug(module, f'Response 200, {rng.randint(200, 9000)} bytes')
     if rng.random() < 0.3:
         writer.add(module, 'DEBUG', 'Response body:',
-                   ('<doc>', f'  <ok/><id>{rng.randint(1000, 99999)}</id><status>{rng.choice((2, 3))}</status>', '</doc>'))
+                   ('<doc>', f'  <ok/><id>{rng.randint(1000, 99999)}</id><status>{rng.choice((2, 3))}</status>',
+                    '</doc>'))
     writer.add(module, 'INFO', f"Item {item} {command} done")
 
 

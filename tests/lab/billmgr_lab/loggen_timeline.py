@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from .loggen_lines import Record
@@ -62,7 +62,7 @@ def fill(rng: random.Random, start: datetime, end: datetime, target_bytes: int,
     return sessions
 
 
-def interleave(rng: random.Random, sessions: list[Session], on_time: list[Session] = ()) -> list[Record]:
+def interleave(rng: random.Random, sessions: Sequence[Session], on_time: Sequence[Session] = ()) -> list[Record]:
     """All records in file order: by time, some sessions a few seconds late, never across New Year.
 
     Sessions in `on_time` are never late (the error burst and the log's closing lines).

@@ -102,11 +102,11 @@ def backtrace(rng: random.Random) -> tuple[str, ...]:
     )
     depth = rng.randint(4, len(frames))
     chosen = frames[:2] + frames[len(frames) - depth + 2:]
-    return tuple(
-        f'  #{number} 0x00007f{rng.randrange(0x10000000, 0xffffffff):08x} in {name} from {MGR_ROOT}/lib/{library}'
-        if library != 'libc.so.6' else
-        f'  #{number} 0x00007f{rng.randrange(0x10000000, 0xffffffff):08x} in {name} () from /lib/x86_64-linux-gnu/{library}'
-        for number, (name, library) in enumerate(chosen))
+    lines = []
+    for number, (name, library) in enumerate(chosen):
+        where = f'/lib/x86_64-linux-gnu/{library}' if library == 'libc.so.6' else f'{MGR_ROOT}/lib/{library}'
+        lines.append(f'  #{number} 0x00007f{rng.randrange(0x10000000, 0xffffffff):08x} in {name} from {where}')
+    return tuple(lines)
 
 
 def source_ref(rng: random.Random, logger: str = '') -> str:
