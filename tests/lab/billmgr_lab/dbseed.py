@@ -337,8 +337,11 @@ class _HostSeeder:
             lic = self._item(account, 'ispmgr-lite', ACTIVE, expires, parent=vds, name='ISPmanager license')
             self._param(lic, 'lickey', f'{rng.getrandbits(128):032x}')
             self._param(lic, 'licid', str(rng.randint(1000000, 9999999)))
-        for _extra in range(rng.randint(0, 2)):
-            status = rng.choice((ORDERED, ACTIVE, ACTIVE, ACTIVE, SUSPENDED, DELETED, PROCESSING))
+        # The first five clients hold one service in each status, so every host has all of them.
+        statuses = [account] if account <= PROCESSING else []
+        statuses += [rng.choice((ORDERED, ACTIVE, ACTIVE, ACTIVE, SUSPENDED, DELETED, PROCESSING))
+                     for _extra in range(rng.randint(0, 2))]
+        for status in statuses:
             expires = {
                 ORDERED: self.today, ACTIVE: self.today + timedelta(days=rng.randint(1, 300)),
                 SUSPENDED: self.today - timedelta(days=rng.randint(1, 20)),

@@ -1,0 +1,95 @@
+"""The stand-in licctl, run as a program against a built tree."""
+
+from __future__ import annotations
+
+import re
+import stat
+from datetime import date, timedelta
+
+import pytest
+from labtest import one_host_scenario
+
+LOG_LINE_RE = re.compile(r'^[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d \[\d+:\d+\] licctl (INFO|ERROR|WARNING) .+$')
+
+
+def info(built) -> dict:
+    result = built.licctl('info', 'billmgr')
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith('ID: ')
+    return dict(line.split(': ', 1) for line in lines)
+
+
+def test_info_of_a_linked_license(build_host):
+    built = build_host()
+    fields = info(built)
+    assert int(fields['ID']) == built.state('license')['id'] > 0
+    assert fields['Expire'] == built.state('license')['expire']
+    assert fields['Status'] == 'active' and fields['Product'] == 'billmgr'
+
+
+def test_info_when_unlinked_says_id_0(build_host):
+    fields = info(build_host(one_host_scenario(faults={'license_unlinked': True})))
+    assert fields['ID'] == '0' and 'Expire' not in fields
+
+
+def test_info_expiring_and_expired_against_the_clock(build_host):
+    expiring = info(build_host(one_host_scenario(faults={'license_expiring': 5})))
+    assert expiring['Expire'] == (date.today() + timedelta(days=5)).isoformat()
+    assert expiring['Status'] == 'active'
+    expired = info(build_host(one_host_scenario(name='bm02', faults={'license_expired': True})))
+    assert expired['Expire'] == (date.today() - timedelta(days=12)).isoformat()
+    assert expired['Status'] == 'expired'
+
+
+def test_expiry_is_judged_by_the_host_clock_not_the_build(build_host):
+    built = build_host()
+    lic = built.state('license')
+    lic['expire'] = (date.today() - timedelta(days=1)).isoformat()
+    built.save_state(lic, 'license')
+    assert info(built)['Status'] == 'expired'
+
+
+def test_fetch_links_writes_the_license_and_a_got_line_with_the_key(build_host):
+    built = build_host(one_host_scenario(faults={'license_unlinked': True}))
+    result = built.licctl('fetch', 'billmgr', 'KEY-ab12-SECRET')
+    assert result.returncode == 0, result.stdout + result.stderr
+    fields = info(built)
+    assert int(fields['ID']) == built.state('settings')['license_id']
+    assert fields['Expire'] == (date.today() + timedelta(days=365)).isoformat()
+    lic_file = built.root / 'etc' / 'billmgr.lic'
+    assert stat.S_IMODE(lic_file.stat().st_mode) == 0o600 and 'KEY-ab12-SECRET' not in lic_file.read_text()
+    new_lines = built.text('var/licctl.log').splitlines()[-2:]
+    assert all(LOG_LINE_RE.match(line) for line in new_lines)
+    assert 'key KEY-ab12-SECRET' in new_lines[0]
+    assert f"Got license ID {fields['ID']} for billmgr" in new_lines[1]
+
+
+def test_fetch_refreshes_an_expired_license_keeping_its_id(build_host):
+    built = build_host(one_host_scenario(faults={'license_expired': True}))
+    before = info(built)
+    assert built.licctl('fetch', 'billmgr').returncode == 0
+    after = info(built)
+    assert after['ID'] == before['ID'] and after['Status'] == 'active'
+
+
+def test_fetch_failure(build_host):
+    built = build_host(one_host_scenario(faults={'license_fetch_fails': True, 'license_unlinked': True}))
+    log_before = built.text('var/licctl.log')
+    result = built.licctl('fetch', 'billmgr', 'KEY-1')
+    assert result.returncode == 1
+    assert result.stdout.strip() == 'Failed to get license'
+    added = built.text('var/licctl.log')[len(log_before):]
+    assert 'key KEY-1' in added and 'Failed to get license' in added and 'Got' not in added
+    assert info(built)['ID'] == '0'
+    assert not (built.root / 'etc' / 'billmgr.lic').exists()
+
+
+@pytest.mark.parametrize('args, code', [
+    ((), 2), (('info',), 2), (('status', 'billmgr'), 2), (('info', 'billmgr', 'extra'), 2),
+    (('fetch', 'billmgr', 'KEY', 'more'), 2), (('info', 'ispmgr'), 1),
+])
+def test_bad_calls(build_host, args, code):
+    result = build_host().licctl(*args)
+    assert result.returncode == code
+    assert (result.stderr if code == 2 else result.stdout).strip()
