@@ -367,23 +367,30 @@ class DebugConf:
             log, fields.get('module', module), managed.previous, new_expiry, self.lines[index - 1].eol)
         return True
 
-    def remove(self, log, module='*'):
+    def remove(self, log, module='*', remove_unmanaged=False):
         """Undo LOG.MODULE: put back the operator's line, or drop the entry; True when changed.
 
         A managed entry gets its previous level back (or disappears with its marker when there
-        was no line before).  Lines this collection did not write are removed, every one of them.
+        was no line before).  Lines this collection did not write are the operator's: they are
+        removed only when REMOVE_UNMANAGED asks for it, so a second undo never eats them.
         """
         validate_request(log, module)
         managed = self.managed_entry(log, module)
         if managed is not None:
             self._undo(managed)
             return True
-        doomed = [index for index, _log, _module, _level in self.entries()
-                  if _log == log and _same_module(_module, module)]
+        if not remove_unmanaged:
+            return False
+        doomed = self.unmanaged_lines(log, module)
         if not doomed:
             return False
         self._delete(doomed)
         return True
+
+    def unmanaged_lines(self, log, module='*'):
+        """Indexes of the LOG.MODULE lines this collection did not write."""
+        return [index for index, _log, _module, _level in self.entries()
+                if _log == log and _same_module(_module, module)]
 
     def _undo(self, managed):
         if managed.previous is None:

@@ -47,7 +47,8 @@ options:
     description:
       - V(present) makes O(log).O(module) run at O(level), remembering the line it replaces.
       - V(absent) undoes it. An entry this module wrote gets the operator's previous line back, or
-        disappears when there was none. Lines it did not write for O(log).O(module) are removed.
+        disappears when there was none. A line it did not write is the operator's and stays, unless
+        O(unmanaged=remove).
     type: str
     choices: [present, absent]
     default: present
@@ -63,6 +64,15 @@ options:
         existing expiry is kept: a forgotten level 9 fills the disk."
       - Ignored with O(state=absent).
     type: str
+  unmanaged:
+    description:
+      - What O(state=absent) does with a O(log).O(module) line this module did not write (an
+        operator's own line, or a level 9 someone forgot).
+      - V(keep) leaves it and warns; V(remove) deletes it, the runbook's clean-up of a forgotten
+        debug level (the platform then uses the C(*) default).
+    type: str
+    choices: [keep, remove]
+    default: keep
   revert_expired:
     description:
       - Undo every entry this module wrote whose expiry has passed, by the host's clock, before
@@ -287,6 +297,7 @@ def main():
             level=dict(type='int'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             expires=dict(type='str'),
+            unmanaged=dict(type='str', default='keep', choices=['keep', 'remove']),
             revert_expired=dict(type='bool', default=False),
             backup=dict(type='bool', default=False),
         ),
@@ -336,8 +347,10 @@ def main():
         if present:
             conf.set_level(log, params['module'], params['level'], expires=expires,
                            expires_is_fixed=bool(fixed), now=now)
-        else:
-            conf.remove(log, params['module'])
+        elif not conf.remove(log, params['module'], remove_unmanaged=params['unmanaged'] == 'remove'):
+            for index in conf.unmanaged_lines(log, params['module']):
+                module.warn("left the operator's line '%s' in %s as it is: it was not written by this "
+                            "module (unmanaged: remove deletes it)" % (conf.lines[index].body.strip(), path))
 
     after_bytes = conf.render()
     # Comparing with b'' for a missing file keeps it missing unless there is something to write.

@@ -3,6 +3,7 @@
 import fcntl
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,10 @@ class Lab:
             for name in os.listdir(tree):
                 with open(os.path.join(tree, name)) as fh:
                     results[name] = json.load(fh)
+        # The tree callback keeps the module's result only; whether it failed is in the host's line.
+        for host, status in AD_HOC_STATUS.findall(proc.stdout):
+            results.setdefault(host, {})['failed'] = status == 'FAILED!'
+            results[host]['unreachable'] = status == 'UNREACHABLE!'
         return results, proc
 
     def playbook(self, playbook, limit=None, extra_vars=None, check=False, diff=False, verbosity=0,
@@ -84,6 +89,9 @@ class Lab:
         if verbosity:
             argv.append('-' + 'v' * verbosity)
         return subprocess.run(argv, capture_output=True, text=True, env=ansible_env(env), timeout=1800)
+
+
+AD_HOC_STATUS = re.compile(r'^(\S+) \| (FAILED!|SUCCESS|CHANGED|UNREACHABLE!)', re.M)
 
 
 def ansible_env(extra=None):

@@ -165,16 +165,34 @@ def test_marker_that_lost_its_entry_is_just_a_comment():
     assert conf.render() == data
 
 
-def test_absent_removes_every_unmanaged_line_and_nothing_else():
-    conf = DebugConf.parse(b'billmgr.* 9\n# keep\nbillmgr 5\nbillmgr.db 9\n')
-    assert conf.remove('billmgr', '*')
-    assert conf.render() == b'# keep\nbillmgr.db 9\n'
+def test_absent_keeps_the_operators_lines_unless_asked():
+    original = b'billmgr.* 9\n# keep\nbillmgr 5\nbillmgr.db 9\n'
+    conf = DebugConf.parse(original)
     assert not conf.remove('billmgr', '*')
+    assert conf.render() == original
+    assert conf.unmanaged_lines('billmgr', '*') == [0, 2]
+
+
+def test_absent_with_remove_unmanaged_drops_every_such_line_and_nothing_else():
+    conf = DebugConf.parse(b'billmgr.* 9\n# keep\nbillmgr 5\nbillmgr.db 9\n')
+    assert conf.remove('billmgr', '*', remove_unmanaged=True)
+    assert conf.render() == b'# keep\nbillmgr.db 9\n'
+    assert not conf.remove('billmgr', '*', remove_unmanaged=True)
+
+
+def test_restore_then_absent_again_leaves_the_operators_line():
+    original = b'# ops\npmbillmgr.* 4\n'
+    conf = DebugConf.parse(original)
+    conf.set_level('pmbillmgr', '*', 9)
+    assert conf.remove('pmbillmgr', '*')
+    assert conf.render() == original
+    assert not conf.remove('pmbillmgr', '*')
+    assert conf.render() == original
 
 
 def test_absent_of_the_last_line_keeps_the_missing_final_newline():
     conf = DebugConf.parse(b'a\nbillmgr.* 9')
-    conf.remove('billmgr')
+    conf.remove('billmgr', remove_unmanaged=True)
     assert conf.render() == b'a'
 
 

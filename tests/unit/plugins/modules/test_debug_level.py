@@ -269,3 +269,17 @@ def test_documentation_renders_and_matches_argspec(ansible_doc, assert_docs_matc
     assert_docs_match_argspec(debug_level, doc['doc']['options'])
     assert set(doc['return']) == {'path', 'restart_required', 'service_restart_required', 'entries',
                                   'reverted', 'backup_file', 'msg'}
+
+
+def test_absent_keeps_an_operators_line_and_says_so(run_module, conf):
+    conf.write(SPEC_EXAMPLE)
+    result = run_module(debug_level, conf.args(log='pmvmmgr6', state='absent'))
+    assert result['changed'] is False and conf.read() == SPEC_EXAMPLE
+    assert any("pmvmmgr6.* 9" in warning and 'unmanaged: remove' in warning for warning in result['warnings'])
+
+
+def test_absent_with_unmanaged_remove_clears_a_forgotten_level(run_module, conf):
+    conf.write(SPEC_EXAMPLE)
+    result = run_module(debug_level, conf.args(log='pmvmmgr6', state='absent', unmanaged='remove'))
+    assert result['changed'] is True and result['restart_required'] is True
+    assert conf.read() == SPEC_EXAMPLE.replace(b'pmvmmgr6.* 9\n', b'')
