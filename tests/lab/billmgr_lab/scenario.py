@@ -145,19 +145,31 @@ def parse_scenario(data, source: str = '<scenario>', hosts: int | None = None, s
 
 
 def _parse_defaults(defaults, source):
-    if defaults is None:
-        return {}
-    if not isinstance(defaults, dict):
-        raise ScenarioError(f'{source}: defaults: takes a mapping of settings, not {type(defaults).__name__}')
     resolved = {}
-    for key, value in defaults.items():
-        option = registry.OPTIONS.get(key)
-        if option is None or option.kind != 'setting':
-            hint = ' (faults are set per host)' if option is not None or key in HOST_KEYS else ''
-            raise ScenarioError(f'{source}: defaults: {key}: not a setting{hint}; settings are '
-                                f'{", ".join(o.name for o in registry.SETTINGS)}')
+    for key, value in _mapping(defaults, f'{source}: defaults', 'settings').items():
+        option = _known_option(key, 'setting', f'{source}: defaults: {key}')
         resolved[key] = _resolve(option, value, f'{source}: defaults: {key}')
     return resolved
+
+
+def _mapping(value, where, what):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ScenarioError(f'{where}: takes a mapping of {what}, not {value!r}')
+    return value
+
+
+_MISPLACED = {'setting': ' (a fault: faults are set per host)', 'fault': ' (a setting: put it beside faults:)'}
+
+
+def _known_option(key, kind, where):
+    option = registry.OPTIONS.get(key)
+    if option is not None and option.kind == kind:
+        return option
+    known = registry.FAULTS if kind == 'fault' else registry.SETTINGS
+    raise ScenarioError(f'{where}: unknown {kind}{_MISPLACED[kind] if option else ""}; {kind}s are '
+                        f'{", ".join(o.name for o in known)}')
 
 
 def _resolve(option, value, where):
@@ -201,17 +213,9 @@ def _parse_host(name, body, index, defaults, source):
 
 
 def _parse_faults(given, role, where):
-    if given is None:
-        return {}
-    if not isinstance(given, dict):
-        raise ScenarioError(f'{where}: faults: takes a mapping of fault to value, not {given!r}')
     faults = {}
-    for key, value in given.items():
-        option = registry.OPTIONS.get(key)
-        if option is None or option.kind != 'fault':
-            hint = ' (a setting: put it beside faults:)' if option is not None else ''
-            raise ScenarioError(f'{where}: faults.{key}: unknown fault{hint}; faults are '
-                                f'{", ".join(o.name for o in registry.FAULTS)}')
+    for key, value in _mapping(given, f'{where}: faults', 'fault to value').items():
+        option = _known_option(key, 'fault', f'{where}: faults.{key}')
         resolved = _resolve(option, value, f'{where}: faults.{key}')
         if resolved is None:
             continue

@@ -181,9 +181,16 @@ class Host:
                                     stderr=devnull, start_new_session=True, close_fds=True)
         finally:
             os.close(devnull)
-        with open(self.pid_file(name), 'w') as handle:
-            handle.write('%d\n' % proc.pid)
+        self.write_pid(name, proc.pid)
         return proc.pid
+
+    def write_pid(self, name, pid):
+        # var/ may be a full filesystem (disk_pressure): the process runs on without its pid file.
+        try:
+            with open(self.pid_file(name), 'w') as handle:
+                handle.write('%d\n' % pid)
+        except OSError:
+            pass
 
     def stop(self, name, timeout=3.0):
         """SIGTERM the running NAME, SIGKILL after TIMEOUT; True when one was running."""
@@ -206,8 +213,7 @@ class Host:
     def serve_forever(self, name, log, logger):
         """Be the long-running NAME process: pid file, a start line, and a clean stop on SIGTERM."""
         os.makedirs(self.path('var', 'run'), exist_ok=True)
-        with open(self.pid_file(name), 'w') as handle:
-            handle.write('%d\n' % os.getpid())
+        self.write_pid(name, os.getpid())
         key = '%d:1' % os.getpid()
         self.log(log, logger, 'INFO', '%s started, version %s' % (name, self.settings.get('version', '')), key)
 

@@ -107,7 +107,10 @@ def call(host, opts):
     if answer is not None:
         host.log('mgrctl', 'mgrctl', 'ERROR', 'No answer from %s: %s' % (host.manager, answer.msg))
         return answer
-    query = mgrfuncs.query_text(opts.func or 'info', opts.params)
+    if opts.info:
+        query = mgrfuncs.query_text('funcinfo', [('elid', opts.func)] if opts.func else [])
+    else:
+        query = mgrfuncs.query_text(opts.func, opts.params)
     host.log('mgrctl', 'mgrctl', 'EXTINFO', 'Query(%r)' % query)
     host.log(host.manager, 'rpc', 'EXTINFO', 'Query(%r)' % query)
     if opts.info:

@@ -157,3 +157,19 @@ def test_hang_sleeps_forever(build_host):
         built.mgrctl('whoami', timeout=1)
     with pytest.raises(subprocess.TimeoutExpired):
         built.mgrctl('-R', timeout=1)
+
+
+def test_log_lines_follow_debug_conf_colour_and_levels(build_host):
+    coloured = build_host(one_host_scenario(log_color=True))
+    coloured.mgrctl('whoami')
+    assert coloured.text('var/billmgr.log').splitlines()[-1].endswith(
+        "rpc \x1b[36mEXTINFO\x1b[0m Query('func=whoami')")
+    quiet = build_host(one_host_scenario(name='bm02'))
+    conf = quiet.root / 'etc' / 'debug.conf'
+    conf.write_text(conf.read_text() + 'billmgr.* 4\n')
+    log = quiet.root / 'var' / 'billmgr.log'
+    before = log.read_text()
+    quiet.mgrctl('whoami')
+    quiet.mgrctl('nope')
+    added = new_lines(log, before)
+    assert len(added) == 1 and "libmgr ERROR Error: Type: 'missed'" in added[0]
