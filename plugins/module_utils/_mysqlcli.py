@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Running SELECTs through the ``mysql`` (or ``mariadb``) command-line client.
+
+The password travels in a ``--defaults-extra-file`` created 0600 for one call and removed after
+it, never on a command line; it is masked in every error text.  Results are asked for with
+``--xml``, the one batch output form that tells a NULL from the text ``NULL`` and survives tabs and
+newlines in values; each statement's result set becomes a list of dicts of text (None for NULL),
+typed afterwards by :func:`typed_rows` from the column types the caller declares.
+
+Every call goes through a ``_mgrctl.Runner`` and so has a timeout; ``--connect-timeout`` makes an
+unreachable server fail quickly with its own message instead of being killed.  Stdlib only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import date, datetime
+from xml.etree import ElementTree
+
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
+
+CLIENT_NAMES = ('mariadb', 'mysql')
+DEFAULT_TIMEOUT = 60
+XSI_NIL = '{http://www.w3.org/2001/XMLSchema-instance}nil'
+_XML_DECLARATION_RE = re.compile(r'<\?xml[^>]*\?>')
+# Client error numbers that mean the server was not reached at all, and that it refused the login.
+_UNREACHABLE = ('2002', '2003', '2005', '2006', '2013')
+_REFUSED = ('1044', '1045', '1698')
+_UNKNOWN_DB = ('1049',)
+_ERROR_NUMBER_RE = re.compile(r'ERROR (\d+)')
+
+
+class MysqlError(Exception):
+    """The client failed.  ``kind`` is ``unreachable``, ``refused``, ``no_database``, ``timeout``,
+    ``client`` or ``query``; the message never holds the password."""
+
+    def __init__(self, message, kind='query'):
+        super(MysqlError, self).__init__(message)
+        self.kind = kind
+
+
+def option_value(value):
+    """VALUE for an option file, quoted so that spaces, ``#``, quotes and backslashes survive."""
+    return '"%s"' % str(value).replace('\\', '\\\\').replace('"', '\\"')
+
+
+def defaults_file_text(settings):
+    """The ``[client]`` section holding SETTINGS (a ``_dbconf.DbSettings``)."""
+    lines = ['[client]', 'user=' + option_value(settings.user), 'password=' + option_value(settings.password)]
+    if settings.socket:
+        lines.append('socket=' + option_value(settings.socket))
+    else:
+        lines.append('host=' + option_value(settings.host))
+        if settings.port:
+            lines.append('port=%d' % settings.port)
+    return '\n'.join(lines) + '\n'
+
+
+def write_defaults_file(settings, directory=None):
+    """Create the option file 0600 (mkstemp's mode, never wider) and return its path."""
+    fd, path = tempfile.mkstemp(prefix='billmgr-ops-my-', suffix='.cnf', dir=directory)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, defaults_file_text(settings).encode('utf-8'))
+    finally:
+        os.close(fd)
+    return path
+
+
+def client_argv(client, defaults_file, database, sql, connect_timeout):
+    """The client's argv: the option file first (the client insists), no password, SQL by ``-e``."""
+    return [client, '--defaults-extra-file=' + defaults_file, '--batch', '--xml',
+            '--default-character-set=utf8mb4', '--connect-timeout=%d' % max(1, int(connect_timeout)),
+            '--database=' + database, '--execute=' + sql]
+
+
+def find_client(get_bin_path):
+    """Path of the first client found by GET_BIN_PATH (``module.get_bin_path``), or None."""
+    for name in CLIENT_NAMES:
+        path = get_bin_path(name)
+        if path:
+            return path
+    return None
+
+
+class MysqlClient:
+    """``MysqlClient(Runner(module.run_command), client_path, settings).select(sql)``."""
+
+    def __init__(self, runner, client, settings, timeout=DEFAULT_TIMEOUT, tmpdir=None):
+        self.runner = runner
+        self.client = client
+        self.settings = settings
+        self.timeout = timeout
+        self.tmpdir = tmpdir
+        self.last_argv = None
+
+    def _mask(self, text):
+        return mask_all(text, [self.settings.password])
+
+    def select(self, sql):
+        """Run SQL (one or more SELECTs); a list of result sets, each a list of ``{column: text or None}``."""
+        defaults_file = write_defaults_file(self.settings, self.tmpdir)
+        try:
+            argv = client_argv(self.client, defaults_file, self.settings.name, sql,
+                               min(self.timeout, DEFAULT_TIMEOUT))
+            self.last_argv = argv
+            result = self.runner.run(argv, self.timeout)
+        finally:
+            os.unlink(defaults_file)
+        if result.timed_out:
+            raise MysqlError('%s gave no answer in %s seconds and was killed'
+                             % (os.path.basename(self.client), self.timeout), 'timeout')
+        if result.rc != 0:
+            raise self._error(result)
+        try:
+            return parse_xml_results(result.stdout)
+        except ValueError as exc:
+            raise MysqlError(self._mask(str(exc)), 'client')
+
+    def _error(self, result):
+        text = self._mask((result.stderr or result.stdout or '').strip()) \
+            or '%s exited with status %s' % (os.path.basename(self.client), result.rc)
+        match = _ERROR_NUMBER_RE.search(text)
+        number = match.group(1) if match else ''
+        if result.rc == 127 or 'cannot run' in text:
+            kind = 'client'
+        elif number in _UNREACHABLE:
+            kind = 'unreachable'
+        elif number in _REFUSED:
+            kind = 'refused'
+        elif number in _UNKNOWN_DB:
+            kind = 'no_database'
+        else:
+            kind = 'query'
+        return MysqlError(text, kind)
+
+
+def parse_xml_results(text):
+    """``mysql --xml`` output of one or more statements -> list of result sets (lists of dicts)."""
+    body = _XML_DECLARATION_RE.sub('', text or '')
+    try:
+        root = ElementTree.fromstring('<results>%s</results>' % body)
+    except ElementTree.ParseError as exc:
+        raise ValueError('the database client printed something other than XML result sets: %s' % exc)
+    stray = ''.join([root.text or ''] + [child.tail or '' for child in root]).strip()
+    if stray or any(child.tag != 'resultset' for child in root):
+        raise ValueError('the database client printed something other than XML result sets: %r'
+                         % (stray[:200] or [child.tag for child in root]))
+    results = []
+    for resultset in root.findall('resultset'):
+        rows = []
+        for row in resultset.findall('row'):
+            rows.append(dict((field.get('name'), None if field.get(XSI_NIL) == 'true' else (field.text or ''))
+                             for field in row.findall('field')))
+        results.append(rows)
+    return results
+
+
+# ---- typing -----------------------------------------------------------------------------------
+
+def _as_int(text):
+    return int(text)
+
+
+def _as_decimal(text):
+    # Kept as the server printed it: a float would turn 0.10 into 0.1 or worse.
+    return text
+
+
+def _as_date(text):
+    try:
+        return date(*(int(part) for part in text[:10].split('-'))).isoformat()
+    except (TypeError, ValueError):
+        return None if text.startswith('0000-00-00') else text
+
+
+def _as_datetime(text):
+    try:
+        return datetime.strptime(text[:19], '%Y-%m-%d %H:%M:%S').isoformat()
+    except ValueError:
+        return None if text.startswith('0000-00-00') else text
+
+
+def _as_str(text):
+    return text
+
+
+CONVERTERS = {'int': _as_int, 'decimal': _as_decimal, 'date': _as_date, 'datetime': _as_datetime, 'str': _as_str}
+
+
+def typed_rows(rows, types):
+    """ROWS with each column converted by TYPES (``{column: 'int'|'decimal'|'date'|'datetime'|'str'}``).
+
+    NULL stays None; a column TYPES does not name stays text.
+    """
+    typed = []
+    for row in rows:
+        typed.append(dict((column, None if value is None else CONVERTERS[types.get(column, 'str')](value))
+                          for column, value in row.items()))
+    return typed

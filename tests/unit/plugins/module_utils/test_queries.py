@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validation, SQL building and masking of the named queries.
+
+What the SQL returns from real rows is tested through the module against a real MariaDB in
+tests/unit/plugins/modules/test_billmgr_query.py.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
+    NAMES,
+    QUERIES,
+    Planned,
+    QueryError,
+    build_sql,
+    hours,
+    id_list,
+    mask_rows,
+    plan,
+    positive_id,
+)
+
+NOW = datetime(2025, 3, 3, 12, 30, 15)
+INJECTIONS = ['1; DROP TABLE item', '1 OR 1=1', "1' --", '0x10', '-1', '0', '1.5', '', ' 1', '1e3', '١٢',
+              '12345678901234567890', True, 1.0, None, [1], {'id': 1}]
+# A value for every parameter a query can take, distinct so the SQL shows where each went.
+GOOD = {'item': 310598, 'account': 42, 'ids': [7, 8, 9], 'hours': 6}
+
+
+def planned_for(name):
+    query = QUERIES[name]
+    entry = dict((key, GOOD[key]) for key in query.needs + tuple(query.takes))
+    entry['name'] = name
+    (planned,) = plan([entry])
+    return planned
+
+
+@pytest.mark.parametrize('value, expected', [(1, 1), ('310598', 310598), (2 ** 31, 2 ** 31)])
+def test_positive_id_accepts_plain_positive_integers(value, expected):
+    assert positive_id(value, 'item') == expected
+
+
+@pytest.mark.parametrize('value', INJECTIONS)
+def test_positive_id_refuses_everything_else_naming_the_option(value):
+    with pytest.raises(QueryError) as caught:
+        positive_id(value, 'queries[3].item')
+    assert str(caught.value).startswith('queries[3].item must be a plain positive integer')
+
+
+def test_id_list():
+    assert id_list([3, '1', 3, 2], 'ids') == [3, 1, 2]
+    assert id_list('5, 6,7', 'ids') == [5, 6, 7]
+    with pytest.raises(QueryError, match=r'ids\[1\] must be a plain positive integer'):
+        id_list([1, '2); DELETE FROM item; --'], 'ids')
+    with pytest.raises(QueryError, match='non-empty list'):
+        id_list([], 'ids')
+    with pytest.raises(QueryError, match='at most 1000'):
+        id_list(list(range(1, 1002)), 'ids')
+
+
+def test_hours():
+    assert hours(0, 'hours') == 0 and hours('48', 'hours') == 48
+    for bad in (-1, '6h', '1; SELECT SLEEP(10)', 1.5, True, 10 ** 6):
+        with pytest.raises(QueryError, match='hours must be a whole number'):
+            hours(bad, 'hours')
+
+
+def test_names_and_dicts_and_module_defaults():
+    planned = plan(['active_providers', {'name': 'item_params', 'item': '5'}, 'item_provider',
+                    {'name': 'stuck_payments'}, {'name': 'items', 'ids': [1, 2], 'label': 'mine'}],
+                   {'item': 9, 'account': None, 'ids': None, 'hours': None})
+    assert [(entry.label, entry.params) for entry in planned] == [
+        ('active_providers', {}), ('item_params', {'item': 5}), ('item_provider', {'item': 9}),
+        ('stuck_payments', {'hours': 1}), ('mine', {'ids': [1, 2]})]
+
+
+@pytest.mark.parametrize('entries, message', [
+    ([], 'queries is empty'),
+    (['no_such_query'], r"queries\[0\]: 'no_such_query' is not a known query; known: referral"),
+    ([{'item': 1}], r'queries\[0\] has no name: give one of referral'),
+    ([{'name': 3}], r'queries\[0\]: 3 \(int\) is not a known query'),
+    ([42], r'queries\[0\] must be a query name or a dict'),
+    ([{'name': 'item_params', 'itme': 1}], r'queries\[0\]: unknown key itme'),
+    (['item_params'], r'queries\[0\] \(item_params\) needs item'),
+    (['referral'], r'queries\[0\] \(referral\) needs account'),
+    (['items'], r'queries\[0\] \(items\) needs ids'),
+    ([{'name': 'credit_limits', 'item': 1}], r'queries\[0\] \(credit_limits\) takes no item'),
+    (['active_providers', 'active_providers'], r'queries\[1\]: active_providers is asked for twice'),
+    ([{'name': 'item_params', 'item': '1; DROP TABLE item'}], r'queries\[0\]\.item must be a plain positive'),
+    ([{'name': 'stuck_payments', 'hours': 'a while'}], r'queries\[0\]\.hours must be a whole number'),
+    ([{'name': 'active_providers', 'label': ''}], r'label must be a non-empty string'),
+])
+def test_plan_refuses_with_a_message_naming_the_entry(entries, message):
+    with pytest.raises(QueryError, match=message):
+        plan(entries)
+
+
+def test_a_bad_module_level_id_names_the_module_option():
+    with pytest.raises(QueryError, match=r'^item must be a plain positive integer'):
+        plan(['item_params'], {'item': '1; DROP TABLE item'})
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_sql_is_the_fixed_text_with_only_validated_ints_in_it(name):
+    planned = planned_for(name)
+    sql = build_sql(planned, NOW)
+    template = QUERIES[name].sql
+    # Everything outside the placeholders is the fixed text, and each placeholder got an int rendering.
+    pattern = re.escape(template)
+    for key, rendering in (('now', r'2025-03-03 12:30:15'), ('item', '310598'), ('account', '42'),
+                           ('ids', '7, 8, 9'), ('hours', '6')):
+        pattern = pattern.replace(re.escape('{%s}' % key), rendering)
+    assert re.fullmatch(pattern, sql), sql
+    assert ';' not in sql and '--' not in sql
+    for key in planned.params:
+        assert str(GOOD[key] if key != 'ids' else '7, 8, 9') in sql
+
+
+@pytest.mark.parametrize('name', [name for name in NAMES if QUERIES[name].needs or QUERIES[name].takes])
+def test_build_sql_refuses_params_that_did_not_come_through_plan(name):
+    planned = planned_for(name)
+    key = next(iter(planned.params))
+    tampered = Planned(planned.label, planned.query, dict(planned.params, **{key: '1; DROP TABLE item'}))
+    with pytest.raises(QueryError):
+        build_sql(tampered, NOW)
+
+
+@pytest.mark.parametrize('name', [name for name in NAMES if QUERIES[name].needs])
+@pytest.mark.parametrize('bad', ['1; DROP TABLE item', "1' OR '1'='1"])
+def test_every_parameterised_query_refuses_an_injection(name, bad):
+    key = QUERIES[name].needs[0]
+    with pytest.raises(QueryError, match='must be'):
+        plan([{'name': name, key: [bad] if key == 'ids' else bad}])
+
+
+def test_item_params_masks_secret_looking_names_only():
+    rows = [{'item': 1, 'intname': intname, 'value': 'v-%s' % intname}
+            for intname in ('lickey', 'api_key', 'passwd', 'root_password', 'client_secret', 'TOKEN', 'hostname',
+                            'licid', 'ip')]
+    rows.append({'item': 1, 'intname': 'emptykey', 'value': ''})
+    masked = dict((row['intname'], row['value']) for row in mask_rows(QUERIES['item_params'], rows))
+    assert masked == {'lickey': '********', 'api_key': '********', 'passwd': '********', 'root_password': '********',
+                      'client_secret': '********', 'TOKEN': '********', 'hostname': 'v-hostname',
+                      'licid': 'v-licid', 'ip': 'v-ip', 'emptykey': ''}
+    assert rows[0]['value'] == 'v-lickey', 'the rows given must not be changed in place'
+
+
+def test_reveal_and_other_queries_are_left_alone():
+    rows = [{'item': 1, 'intname': 'lickey', 'value': 'abc'}]
+    assert mask_rows(QUERIES['item_params'], rows, reveal=True) == rows
+    other = [{'id': 1, 'intname': 'lickey', 'value': 'abc'}]
+    assert mask_rows(QUERIES['items'], other) == other
