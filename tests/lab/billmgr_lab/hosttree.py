@@ -11,12 +11,12 @@ import json
 import os
 import random
 import shutil
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import dbseed
+from .loggen_lines import set_mtime, stamp
 
 STAND_INS = Path(__file__).resolve().parent.parent / 'stand_ins'
 # Where each stand-in goes in the tree; lab/boot sits one level down like the others, so every
@@ -33,7 +33,6 @@ LIBRARY = ('labhost.py', 'mgrfuncs.py', 'mgrout.py')
 MGR_MOUNT = '/usr/local/mgr5'
 MANAGER = 'billmgr'
 VERSION = '6.112.0'
-MONTHS = ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec')
 YEAR_BOUNDARY_LAST_DAY = 20
 LICENSE_EXPIRED_DAYS_AGO = 12
 
@@ -217,15 +216,6 @@ def _load_labhost():
     return module
 
 
-def stamp(when: datetime) -> str:
-    return f'{MONTHS[when.month - 1]} {when.day:2d} {when:%H:%M:%S}'
-
-
-def _set_mtime(path: Path, when: datetime):
-    seconds = time.mktime(when.timetuple())
-    os.utime(path, (seconds, seconds))
-
-
 def _write_licctl_log(path: Path, spec, now: datetime, license_id: int, rng: random.Random):
     """Daily license checks; `Got` lines only where a trial was once taken (trial_used)."""
     lic = license_state(spec, now, license_id)
@@ -249,7 +239,7 @@ def _write_licctl_log(path: Path, spec, now: datetime, license_id: int, rng: ran
     records.sort(key=lambda record: record[0])
     text = ''.join(f'{stamp(when)} [{pid}:1] licctl {level} {message}\n' for when, pid, level, message in records)
     _write(path, text)
-    _set_mtime(path, records[-1][0])
+    set_mtime(path, records[-1][0])
 
 
 def os_release_text(unsupported) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
+import subprocess
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from labtest import one_host_scenario
@@ -48,6 +51,19 @@ def test_expiry_is_judged_by_the_host_clock_not_the_build(build_host):
     lic['expire'] = (date.today() - timedelta(days=1)).isoformat()
     built.save_state(lic, 'license')
     assert info(built)['Status'] == 'expired'
+
+
+FAKETIME_LIB = Path('/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1')
+
+
+@pytest.mark.skipif(not FAKETIME_LIB.exists(), reason='libfaketime is not installed')
+def test_expiry_follows_a_faked_clock_as_on_a_skewed_lab_host(build_host):
+    built = build_host(one_host_scenario(faults={'license_expiring': 5}))
+    env = dict(os.environ, LD_PRELOAD=str(FAKETIME_LIB), FAKETIME='+10d')
+    result = subprocess.run([str(built.root / 'sbin' / 'licctl'), 'info', 'billmgr'], capture_output=True,
+                            text=True, env=env, timeout=20)
+    assert 'Status: expired' in result.stdout.splitlines()
+    assert info(built)['Status'] == 'active'
 
 
 def test_fetch_links_writes_the_license_and_a_got_line_with_the_key(build_host):
