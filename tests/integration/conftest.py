@@ -118,19 +118,43 @@ def recap(stdout):
     return counts
 
 
+class LabManager:
+    """Holds the lab lock for the session and the one fleet that runs, replacing it on demand."""
+
+    def __init__(self):
+        self.fleet = lab_fleet.Fleet(REPO / '.lab')
+        self.scenario = None
+        self.lab = None
+
+    def get(self, scenario, fresh=False):
+        if fresh or self.scenario != scenario:
+            state = self.fleet.up(scenario_path=str(scenario), lock_held=True)
+            self.scenario = None if fresh else scenario
+            self.lab = Lab(self.fleet, state)
+        return self.lab
+
+    def stop(self):
+        self.fleet.down(quiet=True)
+
+
 @pytest.fixture(scope='session')
-def lab():
+def lab_manager():
     with open(LAB_LOCK, 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        fleet = lab_fleet.Fleet(REPO / '.lab')
+        manager = LabManager()
         try:
-            state = fleet.up(scenario_path=str(SCENARIO), lock_held=True)
-            yield Lab(fleet, state)
+            yield manager
         finally:
-            fleet.down(quiet=True)
+            manager.stop()
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
+def lab(lab_manager):
+    """The shared fleet of integration.yml; tests that change a host use only the hosts named for it."""
+    return lab_manager.get(SCENARIO)
+
+
+@pytest.fixture(scope='module')
 def inventory(lab):
     with open(lab.inventory) as fh:
         return yaml.safe_load(fh)
