@@ -215,7 +215,6 @@ class Host:
         os.makedirs(self.path('var', 'run'), exist_ok=True)
         self.write_pid(name, os.getpid())
         key = '%d:1' % os.getpid()
-        self.log(log, logger, 'INFO', '%s started, version %s' % (name, self.settings.get('version', '')), key)
 
         def finish(signum, _frame):
             self.log(log, logger, 'INFO', '%s stopped by signal %d' % (name, signum), key)
@@ -229,6 +228,8 @@ class Host:
 
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, finish)
+        # Only now: whoever waits for this line may stop the process cleanly.
+        self.log(log, logger, 'INFO', '%s started, version %s' % (name, self.settings.get('version', '')), key)
         while True:
             signal.pause()
 
