@@ -196,6 +196,7 @@ class Fleet:
         (hostdir / 'usr-local-upper' / 'sbin').mkdir()
         for tool in ('mgrctl', 'licctl'):
             os.symlink('/usr/local/mgr5/sbin/' + tool, hostdir / 'usr-local-upper' / 'sbin' / tool)
+        self._write_dmesg(hostdir, host)
         crontabs = hostdir / 'crontabs'
         crontabs.mkdir(mode=0o1730)
         crontab = crontabs / 'root'
@@ -276,6 +277,23 @@ class Fleet:
             # libfaketime reads /etc/faketimerc; ld.so.preload puts it under every process of the host.
             (upper / 'faketimerc').write_text('%+ds\n' % plan.clock_skew)
             (upper / 'ld.so.preload').write_text(FAKETIME_LIB + '\n')
+
+    @staticmethod
+    def _write_dmesg(hostdir, host):
+        """A ring buffer of the host's own: the real one belongs to the whole machine, every host alike."""
+        uptime = float(Path('/proc/uptime').read_text().split()[0])
+        lines = ['[    0.000000] Linux version 5.14.0-427.13.1.el9_4.x86_64 (lab)',
+                 '[    0.512004] Memory: 8041236K/8388152K available',
+                 '[    2.114907] EXT4-fs (vda1): mounted filesystem with ordered data mode',
+                 '[%12.6f] systemd[1]: Started ihttpd.service - ISPsystem web server.' % max(3.0, uptime - 600)]
+        for n in range(int(host.faults.get('kernel_errors') or 0)):
+            lines.append('[%12.6f] EXT4-fs error (device vda1): ext4_find_entry:1455: inode #%d: comm core: '
+                         'reading directory lblock 0' % (max(4.0, uptime - 300 + n), 131074 + n))
+        (hostdir / 'etc-upper' / 'lab-dmesg').write_text('\n'.join(lines) + '\n')
+        tool = hostdir / 'usr-local-upper' / 'bin' / 'dmesg'
+        tool.parent.mkdir(exist_ok=True)
+        tool.write_text('#!/bin/sh\n# Lab stand-in: this host\'s own kernel ring buffer.\nexec cat /etc/lab-dmesg\n')
+        tool.chmod(0o755)
 
     def _write_sshd(self, hostdir, addr, port):
         hostkey = hostdir / 'ssh_host_ed25519_key'
