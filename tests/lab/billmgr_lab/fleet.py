@@ -127,9 +127,9 @@ class Fleet:
     def up(self, hosts=None, scenario_path=None, light=None, seed=1, ssh_port=22, cron=True,
            lock_held=False):
         _check_tools()
+        spec = scenario.load_scenario(scenario_path, hosts, seed=seed)
         if not lock_held:
             _refuse_if_tests_run()
-        spec = scenario.load_scenario(scenario_path, hosts, seed=seed)
         if light is None:
             light = len(spec.hosts) >= LIGHT_MODE_FROM
         self.down(quiet=True)
