@@ -1,0 +1,320 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: billmgr_query
+short_description: Run the runbooks' named look-ups in the platform database
+version_added: 0.1.0
+description:
+  - Runs named, fixed, read-only SELECTs against the C(billmgr) database with the C(mariadb) or
+    C(mysql) command-line client on the managed host, and returns their rows typed.
+  - Connects with the platform's own settings C(DBHost), C(DBUser), C(DBPassword) and C(DBName) from
+    C(etc/billmgr.conf) and C(etc/billmgr.conf.d/*.conf) (later files win); O(db_host), O(db_user),
+    O(db_password) and O(db_name) override them.
+  - The password reaches the client through a temporary option file readable only by its owner and
+    removed after the call, never on a command line; it is masked in every message.
+  - "The queries: V(referral) (O(account): the account's C(account2project) rows with partner and
+    referral), V(item_processing_module) (O(item): the processing module serving it),
+    V(item_params) (O(item): its C(itemparam) rows), V(active_providers) (projects that are on),
+    V(item_provider) (O(item): tariff plan and provider of the plan), V(promised_payments) (with the
+    item's status and expiry), V(credit_limits) (subaccounts with C(creditlimit > 0)),
+    V(stuck_payments) (payments in status 2 older than O(hours)), V(itemevent_backlog) (count of
+    C(itemevent) rows and age of the oldest), V(items) (O(ids): status and expiry date)."
+  - Ids are checked to be plain positive integers before any SQL is built; anything else, such as
+    V(1; DROP TABLE item), is refused with a message naming the option.
+  - Values of item parameters whose name says key, pass, secret or token (C(lickey) among them) are
+    replaced with C(********) unless O(reveal_secrets=true).
+  - Never changes the database.
+options:
+  queries:
+    description:
+      - The look-ups to run, in order. Each element is a query name, or a dict with C(name) and the
+        query's parameters C(item), C(account), C(ids) or C(hours), and optionally C(label), the key
+        of its rows in RV(rows) (needed to run one query twice).
+      - A parameter an element does not give is taken from the module option of the same name.
+    type: list
+    elements: raw
+    required: true
+  item:
+    description:
+      - Item id for V(item_params), V(item_processing_module) and V(item_provider), unless the
+        element gives its own.
+      - A plain positive integer.
+    type: raw
+  account:
+    description:
+      - Account id for V(referral), unless the element gives its own. A plain positive integer.
+    type: raw
+  ids:
+    description:
+      - Item ids for V(items), unless the element gives its own. At most 1000.
+    type: list
+    elements: raw
+  hours:
+    description:
+      - For V(stuck_payments), how long a payment must have been in status 2 (in pay) to be listed,
+        unless the element gives its own. A whole number from 0; 1 when given nowhere.
+    type: raw
+  db_host:
+    description:
+      - Database server instead of C(DBHost); C(host), C(host:port), or the path of a socket.
+    type: str
+  db_user:
+    description:
+      - Database user instead of C(DBUser).
+    type: str
+  db_password:
+    description:
+      - Database password instead of C(DBPassword).
+    type: str
+    no_log: true
+  db_name:
+    description:
+      - Database name instead of C(DBName).
+    type: str
+  reveal_secrets:
+    description:
+      - Return secret item parameters (C(lickey), passwords, tokens) as they are.
+      - The result is then marked no_log as soon as it holds rows, so Ansible never prints it; it can
+        still be registered and used by later tasks. Failures before any row (a wrong O(db_host))
+        still show their message.
+    type: bool
+    default: false
+  timeout:
+    description:
+      - Seconds each database call may take before the client is killed and the task fails.
+    type: float
+    default: 60
+extends_documentation_fragment:
+  - billmgr.ops._common.mgr_root
+  - billmgr.ops._common.attributes
+  - billmgr.ops._common.read_only
+requirements:
+  - The C(mariadb) or C(mysql) command-line client on the managed host.
+notes:
+  - Ages (V(stuck_payments) O(hours), C(age_seconds), C(oldest_age_seconds)) are measured against the
+    managed host's clock, as the platform writes its timestamps with it.
+seealso:
+  - module: billmgr.ops.mgrctl
+author:
+  - billmgr.ops contributors (@billmgr-ops)
+'''
+
+EXAMPLES = r'''
+- name: What the runbook asks about one service
+  billmgr.ops.billmgr_query:
+    queries: [item_processing_module, item_provider, item_params]
+    item: 310598
+  register: svc
+
+- name: Money questions of the whole install
+  billmgr.ops.billmgr_query:
+    queries:
+      - promised_payments
+      - credit_limits
+      - {name: stuck_payments, hours: 6}
+      - itemevent_backlog
+  register: money
+
+- name: Fail when payments hang in status 2
+  ansible.builtin.assert:
+    that: money.rows.stuck_payments | length == 0
+    fail_msg: "{{ money.rows.stuck_payments | map(attribute='id') | list }} wait for paymethod.checkpay"
+
+- name: Two items side by side, and the referral attachment of an account
+  billmgr.ops.billmgr_query:
+    queries:
+      - {name: item_params, item: 310598}
+      - {name: item_params, item: 310599, label: second_params}
+      - {name: referral, account: 42}
+      - {name: items, ids: [310598, 310599, 310600]}
+
+- name: Read a license key for a later task without ever printing it
+  billmgr.ops.billmgr_query:
+    queries: [item_params]
+    item: 310601
+    reveal_secrets: true
+  register: lic
+
+- name: Ask another database server than the config names
+  billmgr.ops.billmgr_query:
+    queries: [active_providers]
+    db_host: db.example.net:3306
+    db_user: readonly
+    db_password: "{{ vault_billmgr_ro_password }}"
+'''
+
+RETURN = r'''
+rows:
+  description:
+    - The rows of each query, keyed by its name (or C(label)), in the order the query sorts them.
+    - Integers are ints, money amounts strings as the server printed them (C("390.00")), dates
+      C(YYYY-MM-DD), date-times C(YYYY-MM-DDTHH:MM:SS), NULL null.
+    - On failure, the queries that did answer.
+  returned: always
+  type: dict
+  sample:
+    item_params:
+      - {item: 300014, intname: licid, value: '4417305'}
+      - {item: 300014, intname: lickey, value: '********'}
+    stuck_payments:
+      - {id: 5031, subaccount: 2007, account: 7, paymethod: 2, paymethod_name: PayMaster,
+         paymethod_module: pmpaymaster, amount: '1520', createdate: '2025-03-02T22:14:09', age_seconds: 40112}
+    itemevent_backlog:
+      - {count: 12, oldest: '2025-03-03T08:01:00', oldest_age_seconds: 5160}
+sql:
+  description: The SQL each query ran (or would have run), keyed like RV(rows).
+  returned: always
+  type: dict
+  sample: {items: "SELECT i.id, i.status, i.expiredate, i.remoteid\nFROM item i\nWHERE i.id IN (1, 2)\nORDER BY i.id"}
+errors:
+  description: Queries the server refused, keyed like RV(rows), with its message; empty when all answered.
+  returned: always
+  type: dict
+  sample: {}
+db:
+  description: Where the queries went; never the password.
+  returned: always
+  type: dict
+  contains:
+    host:
+      description: C(DBHost) as used (host, host:port or socket path).
+      type: str
+      sample: localhost
+    name:
+      description: Database name.
+      type: str
+      sample: billmgr
+    user:
+      description: Database user.
+      type: str
+      sample: billmgr
+    config_files:
+      description: The config files read, in the order they apply.
+      type: list
+      elements: str
+      sample: [/usr/local/mgr5/etc/billmgr.conf, /usr/local/mgr5/etc/billmgr.conf.d/db.conf]
+'''
+
+from datetime import datetime
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
+    CLIENT_NAMES,
+    MysqlClient,
+    MysqlError,
+    find_client,
+    typed_rows,
+)
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
+    PARAMETERS,
+    QueryError,
+    build_sql,
+    mask_rows,
+    plan,
+)
+
+_OVERRIDES = (('db_host', 'DBHost'), ('db_user', 'DBUser'), ('db_password', 'DBPassword'), ('db_name', 'DBName'))
+
+
+def connection_message(error, settings, layout):
+    """What to tell an operator when the database was not usable at all."""
+    where = layout.manager_conf_dir + '/*.conf'
+    if error.kind == 'unreachable':
+        return ('the %s database did not answer at %s: %s; check DBHost in %s or that mariadb is running'
+                % (layout.manager, settings.address, error, where))
+    if error.kind == 'refused':
+        return ('the %s database at %s refused user %s: %s; check DBUser and DBPassword in %s'
+                % (layout.manager, settings.address, settings.user, error, where))
+    if error.kind == 'no_database':
+        return ('the database server at %s has no database %s: %s; check DBName in %s'
+                % (settings.address, settings.name, error, where))
+    if error.kind == 'timeout':
+        return ('the %s database at %s did not answer in time: %s; check that mariadb is running and not '
+                'overloaded, or raise timeout' % (layout.manager, settings.address, error))
+    return 'the database client failed: %s' % error
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            mgr_root=dict(type='path', default=DEFAULT_MGR_ROOT),
+            queries=dict(type='list', elements='raw', required=True),
+            item=dict(type='raw'),
+            account=dict(type='raw'),
+            ids=dict(type='list', elements='raw'),
+            hours=dict(type='raw'),
+            db_host=dict(type='str'),
+            db_user=dict(type='str'),
+            db_password=dict(type='str', no_log=True),
+            db_name=dict(type='str'),
+            reveal_secrets=dict(type='bool', default=False),
+            timeout=dict(type='float', default=60),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    layout = MgrLayout(params['mgr_root'])
+    result = {'changed': False, 'rows': {}, 'sql': {}, 'errors': {}, 'db': {}}
+    if params['timeout'] <= 0:
+        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'], **result)
+
+    # Every entry is checked before the database is touched, so a bad id costs no connection.
+    try:
+        planned = plan(params['queries'], dict((key, params[key]) for key in PARAMETERS))
+    except QueryError as exc:
+        module.fail_json(msg=str(exc), **result)
+    now = datetime.now()
+    statements = [(entry, build_sql(entry, now)) for entry in planned]
+    result['sql'] = dict((entry.label, sql) for entry, sql in statements)
+
+    try:
+        settings = db_settings(layout, dict((key, params[option]) for option, key in _OVERRIDES))
+    except DbConfError as exc:
+        module.fail_json(msg='%s; pass db_host, db_user, db_password and db_name instead' % exc, **result)
+    if settings.password:
+        module.no_log_values.add(settings.password)
+    result['db'] = settings.public()
+    if not settings.files:
+        module.warn('no %s or %s/*.conf below mgr_root %s: connecting with defaults (%s)'
+                    % (layout.manager_conf, layout.manager_conf_dir, layout.root, settings.address))
+
+    client_path = find_client(module.get_bin_path)
+    if client_path is None:
+        module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
+                         % ' or '.join(CLIENT_NAMES), **result)
+    client = MysqlClient(Runner(module.run_command), client_path, settings, timeout=params['timeout'],
+                         tmpdir=module.tmpdir)
+
+    for entry, sql in statements:
+        try:
+            answer = client.select(sql)
+        except MysqlError as exc:
+            if exc.kind != 'query':
+                module.fail_json(msg=connection_message(exc, settings, layout), **result)
+            result['errors'][entry.label] = str(exc)
+            continue
+        rows = typed_rows(answer[0] if answer else [], entry.query.types)
+        result['rows'][entry.label] = mask_rows(entry.query, rows, params['reveal_secrets'])
+        if params['reveal_secrets']:
+            # Ansible then prints nothing of the result, at any verbosity; registered values stay usable.
+            # Set only once rows are in, so that a wrong DBHost still shows its message.
+            result['_ansible_no_log'] = True
+
+    if result['errors']:
+        module.fail_json(msg='the database refused %d of %d queries: %s'
+                         % (len(result['errors']), len(statements),
+                            '; '.join('%s: %s' % pair for pair in result['errors'].items())), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

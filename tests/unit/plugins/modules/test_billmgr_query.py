@@ -1,0 +1,336 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""billmgr_query against a fake client (what is run, what is refused) and a real MariaDB holding
+the lab's schema and seed rows (what every named query returns)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible_collections.billmgr.ops.plugins.modules import billmgr_query
+
+from billmgr_lab import dbseed, mariadb, scenario
+
+# Quotes, backslash, '#' and spaces: what an option file must carry through unharmed.
+DB_PASSWORD = 'bm"Pa\'ss\\w#rd with spaces'
+ALL_QUERIES = ['referral', 'item_processing_module', 'item_params', 'active_providers', 'item_provider',
+               'promised_payments', 'credit_limits', 'stuck_payments', 'itemevent_backlog', 'items']
+
+# A stand-in client: records each argv, answers by the first rule whose text is in the SQL.
+FAKE_CLIENT = r'''
+import json, os, sys
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, 'calls.log'), 'a') as f:
+    f.write(json.dumps(sys.argv[1:]) + '\n')
+with open(os.path.join(here, 'rules.json')) as f:
+    rules = json.load(f)
+sql = [arg for arg in sys.argv if arg.startswith('--execute=')][0]
+for rule in rules:
+    if rule['match'] in sql:
+        sys.stdout.write(rule.get('stdout', ''))
+        sys.stderr.write(rule.get('stderr', ''))
+        sys.exit(rule.get('rc', 0))
+'''
+EMPTY_RESULT = ('<?xml version="1.0"?>\n<resultset statement="x" '
+                'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"></resultset>\n')
+
+
+# ---- a fake client ----------------------------------------------------------------------------
+
+class FakeClient:
+    def __init__(self, root, monkeypatch):
+        self.root = root
+        os.makedirs(root.join('fakebin'), exist_ok=True)
+        self.path = root.install_tool('fakebin/mysql', FAKE_CLIENT)
+        self.answer([{'match': '', 'stdout': EMPTY_RESULT}])
+        monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
+                            lambda module, name, *args, **kwargs: self.path if name == 'mariadb' else None)
+
+    def answer(self, rules):
+        with open(self.root.join('fakebin', 'rules.json'), 'w') as handle:
+            json.dump(rules, handle)
+
+    def calls(self):
+        path = self.root.join('fakebin', 'calls.log')
+        if not os.path.exists(path):
+            return []
+        with open(path) as handle:
+            return [json.loads(line) for line in handle]
+
+
+def write_db_conf(root, host, user, password, name):
+    os.makedirs(root.join('etc', 'billmgr.conf.d'), exist_ok=True)
+    with open(root.join('etc', 'billmgr.conf'), 'w') as handle:
+        handle.write('# the database is in billmgr.conf.d/db.conf\nLang en\nDBHost wrong-if-read-last\n')
+    with open(root.join('etc', 'billmgr.conf.d', 'db.conf'), 'w') as handle:
+        handle.write('DBHost %s\nDBUser %s\nDBPassword %s\nDBName %s\n' % (host, user, password, name))
+
+
+@pytest.fixture
+def fake(fake_mgr_root, monkeypatch):
+    write_db_conf(fake_mgr_root, 'db.example.net', 'billmgr', DB_PASSWORD, 'billmgr')
+    return FakeClient(fake_mgr_root, monkeypatch)
+
+
+def args(root, **extra):
+    return dict({'mgr_root': root.path}, **extra)
+
+
+@pytest.mark.parametrize('bad', [
+    {'queries': [{'name': 'item_params', 'item': '1; DROP TABLE item'}]},
+    {'queries': ['item_params'], 'item': '1; DROP TABLE item'},
+    {'queries': [{'name': 'items', 'ids': [1, '2; DROP TABLE item']}]},
+    {'queries': ['active_providers', {'name': 'stuck_payments', 'hours': '1; DROP TABLE payment'}]},
+])
+def test_bad_ids_are_refused_before_any_database_call(run_module, fake, bad):
+    result = run_module(billmgr_query, args(fake.root, **bad))
+    assert result['failed']
+    assert 'must be' in result['msg'] and ('item' in result['msg'] or 'ids' in result['msg'] or 'hours' in result['msg'])
+    assert fake.calls() == []
+    assert result['rows'] == {}
+
+
+def test_the_password_never_reaches_argv_or_the_result(run_module, fake):
+    result = run_module(billmgr_query, args(fake.root, queries=ALL_QUERIES, item=5, account=3, ids=[1, 2]))
+    assert not result.get('failed'), result
+    calls = fake.calls()
+    assert len(calls) == len(ALL_QUERIES)
+    for argv in calls:
+        assert not any(DB_PASSWORD in arg or 'Pa\'ss' in arg for arg in argv)
+        assert argv[0].startswith('--defaults-extra-file=')
+        assert not os.path.exists(argv[0].split('=', 1)[1])
+    assert DB_PASSWORD not in json.dumps(result)
+    assert result['db'] == {'host': 'db.example.net', 'name': 'billmgr', 'user': 'billmgr',
+                            'config_files': [fake.root.join('etc', 'billmgr.conf'),
+                                             fake.root.join('etc', 'billmgr.conf.d', 'db.conf')]}
+    assert set(result['rows']) == set(ALL_QUERIES) == set(result['sql'])
+    assert result['changed'] is False and result['errors'] == {}
+
+
+def test_connection_failure_says_where_and_what_to_check_with_the_password_masked(run_module, fake):
+    fake.answer([{'match': '', 'rc': 1, 'stderr': "ERROR 2005 (HY000): Unknown server host 'db.example.net' "
+                                                  "(-2) [client had %s]\n" % DB_PASSWORD}])
+    result = run_module(billmgr_query, args(fake.root, queries=['active_providers', 'credit_limits']))
+    assert result['failed']
+    assert result['msg'].startswith('the billmgr database did not answer at db.example.net: ERROR 2005')
+    assert 'check DBHost in %s/*.conf or that mariadb is running' % fake.root.join('etc', 'billmgr.conf.d') \
+        in result['msg']
+    assert DB_PASSWORD not in json.dumps(result)
+    assert len(fake.calls()) == 1, 'an unreachable server is not asked again for every query'
+
+
+def test_a_refused_query_keeps_the_others(run_module, fake):
+    fake.answer([{'match': 'FROM itemevent', 'rc': 1,
+                  'stderr': "ERROR 1146 (42S02): Table 'billmgr.itemevent' doesn't exist\n"},
+                 {'match': '', 'stdout': EMPTY_RESULT}])
+    result = run_module(billmgr_query, args(fake.root, queries=['itemevent_backlog', 'credit_limits']))
+    assert result['failed'] and '1 of 2 queries' in result['msg']
+    assert result['rows'] == {'credit_limits': []}
+    assert "itemevent' doesn't exist" in result['errors']['itemevent_backlog']
+
+
+def test_overrides_beat_the_config(run_module, fake):
+    result = run_module(billmgr_query, args(fake.root, queries=['active_providers'], db_host='other:3307',
+                                            db_user='ro', db_password='Given-PW-1', db_name='bm2'))
+    assert result['db']['host'] == 'other:3307' and result['db']['user'] == 'ro' and result['db']['name'] == 'bm2'
+    assert '--database=bm2' in fake.calls()[0]
+    assert 'Given-PW-1' not in json.dumps(result)
+
+
+def test_no_client_on_the_host(run_module, fake_mgr_root, monkeypatch):
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda *a, **k: None)
+    result = run_module(billmgr_query, args(fake_mgr_root, queries=['active_providers']))
+    assert result['failed'] and 'mariadb or mysql' in result['msg'] and 'mariadb-client' in result['msg']
+
+
+def test_no_config_warns_and_uses_the_defaults(run_module, fake_mgr_root, monkeypatch):
+    client = FakeClient(fake_mgr_root, monkeypatch)
+    result = run_module(billmgr_query, args(fake_mgr_root, queries=['active_providers']))
+    assert result['db']['user'] == 'root' and result['db']['config_files'] == []
+    assert any('connecting with defaults' in warning for warning in result['warnings'])
+    assert '--database=billmgr' in client.calls()[0]
+
+
+def test_documentation_renders_and_matches_argspec(ansible_doc, assert_docs_match_argspec):
+    doc = ansible_doc('billmgr.ops.billmgr_query')
+    assert_docs_match_argspec(billmgr_query, doc['doc']['options'])
+    assert doc['doc']['options']['db_password']['no_log'] is True
+    assert set(doc['return']) == {'rows', 'sql', 'errors', 'db'}
+
+
+# ---- a real MariaDB with the lab's rows -------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def seeded(tmp_path_factory):
+    """One server for this file: the schema and seed of a host with 3 stuck payments and 5 events."""
+    server = mariadb.MariaDBServer(tmp_path_factory.mktemp('mariadb'))
+    server.install()
+    server.start()
+    try:
+        fleet = scenario.parse_scenario({'hosts': {'bm01': {'itemevent_backlog': 5,
+                                                            'faults': {'payments_stuck': 3}}}})
+        now = datetime.now().replace(microsecond=0)
+        seed = dbseed.build_seed(fleet.host('bm01'), fleet, now)
+        db = SimpleNamespace(name='billmgr', user='bmtest', password=DB_PASSWORD)
+        mariadb.create_host_database(server.sql, db, dbseed.schema_sql(), dbseed.render_inserts(seed.tables))
+        yield SimpleNamespace(server=server, db=db, seed=seed, now=now)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def real_root(fake_mgr_root, seeded):
+    write_db_conf(fake_mgr_root, seeded.server.socket, seeded.db.user, seeded.db.password, seeded.db.name)
+    return fake_mgr_root
+
+
+def rows_of(seed, table):
+    return seed.tables[table]
+
+
+def money(value):
+    return '%.2f' % Decimal(value)
+
+
+def pick(seed):
+    """Ids the queries are asked about, chosen from the seed so each answer has content."""
+    items = rows_of(seed, 'item')
+    lickeys = [row for row in rows_of(seed, 'itemparam') if row['intname'] == 'lickey']
+    referred = [row for row in rows_of(seed, 'account2project') if row['partner']]
+    return SimpleNamespace(license_item=lickeys[0]['item'], lickey=lickeys[0]['value'],
+                           account=(referred or rows_of(seed, 'account2project'))[0]['account'],
+                           items=[items[0]['id'], items[3]['id'], items[-1]['id']])
+
+
+def test_every_named_query_returns_the_seeded_rows(run_module, real_root, seeded):
+    seed, chosen = seeded.seed, pick(seeded.seed)
+    result = run_module(billmgr_query, args(real_root, queries=[
+        {'name': 'referral', 'account': chosen.account},
+        'item_processing_module', 'item_params', 'item_provider', 'active_providers', 'promised_payments',
+        'credit_limits', 'stuck_payments', 'itemevent_backlog',
+        {'name': 'items', 'ids': chosen.items + [999999999]},
+    ], item=chosen.license_item))
+    assert not result.get('failed'), result
+    rows = result['rows']
+    accounts = dict((row['id'], row) for row in rows_of(seed, 'account'))
+    items = dict((row['id'], row) for row in rows_of(seed, 'item'))
+    plans = dict((row['id'], row) for row in rows_of(seed, 'pricelist'))
+    projects = dict((row['id'], row) for row in rows_of(seed, 'project'))
+    modules = dict((row['id'], row) for row in rows_of(seed, 'processingmodule'))
+
+    assert rows['referral'] == [
+        {'account': row['account'], 'project': row['project'], 'partner': row['partner'], 'referral': row['referral'],
+         'account_name': accounts[row['account']]['name'],
+         'partner_name': accounts[row['partner']]['name'] if row['partner'] else None}
+        for row in rows_of(seed, 'account2project') if row['account'] == chosen.account]
+
+    item = items[chosen.license_item]
+    module_row = modules[item['processingmodule']]
+    assert rows['item_processing_module'] == [{
+        'item': item['id'], 'processingmodule': item['processingmodule'], 'processingmodule_name': module_row['name'],
+        'module': module_row['module'], 'active': module_row['active']}]
+
+    expected_params = sorted((row['intname'], '********' if row['intname'] == 'lickey' else row['value'])
+                             for row in rows_of(seed, 'itemparam') if row['item'] == chosen.license_item)
+    assert [(row['intname'], row['value']) for row in rows['item_params']] == expected_params
+    assert ('lickey', '********') in expected_params
+
+    plan_row = plans[item['pricelist']]
+    assert rows['item_provider'] == [{
+        'item': item['id'], 'pricelist': plan_row['id'], 'pricelist_intname': plan_row['intname'],
+        'project': plan_row['project'], 'project_name': projects[plan_row['project']]['name'],
+        'project_active': projects[plan_row['project']]['active']}]
+
+    assert rows['active_providers'] == [{'id': row['id'], 'name': row['name']}
+                                        for row in rows_of(seed, 'project') if row['active'] == 'on']
+
+    assert rows['promised_payments'] == [
+        {'id': row['id'], 'item': row['item'], 'account': row['account'], 'amount': money(row['amount']),
+         'createdate': row['createdate'].isoformat(), 'enddate': row['enddate'].isoformat(),
+         'item_status': items[row['item']]['status'], 'item_expiredate': items[row['item']]['expiredate'].isoformat()}
+        for row in rows_of(seed, 'promisepayment')]
+    assert len(rows['promised_payments']) == 3
+
+    assert rows['credit_limits'] == [
+        {'account': row['account'], 'account_name': accounts[row['account']]['name'], 'subaccount': row['id'],
+         'currency': row['currency'], 'balance': money(row['balance']), 'creditlimit': money(row['creditlimit'])}
+        for row in sorted(rows_of(seed, 'subaccount'), key=lambda r: (r['account'], r['id']))
+        if row['creditlimit'] > 0]
+
+    stuck = sorted((row for row in rows_of(seed, 'payment') if row['status'] == dbseed.PAY_IN_PAY),
+                   key=lambda r: (r['createdate'], r['id']))
+    assert [row['id'] for row in rows['stuck_payments']] == [row['id'] for row in stuck] and len(stuck) == 3
+    for got, want in zip(rows['stuck_payments'], stuck):
+        assert got['amount'] == money(want['amount']) and got['createdate'] == want['createdate'].isoformat()
+        assert got['paymethod_module'] == 'pmpaymaster' and got['account'] == want['subaccount'] - 2000
+        # Seeded at least 7 hours before the clock the module measures from.
+        assert got['age_seconds'] >= dbseed.STUCK_MIN_AGE.total_seconds()
+
+    events = rows_of(seed, 'itemevent')
+    (backlog,) = rows['itemevent_backlog']
+    assert backlog['count'] == len(events) == 5
+    assert backlog['oldest'] == min(row['createdate'] for row in events).isoformat()
+    assert backlog['oldest_age_seconds'] >= (seeded.now - min(row['createdate'] for row in events)).total_seconds()
+
+    assert rows['items'] == [{'id': items[i]['id'], 'status': items[i]['status'],
+                              'expiredate': items[i]['expiredate'].isoformat() if items[i]['expiredate'] else None,
+                              'remoteid': items[i]['remoteid']} for i in sorted(chosen.items)]
+
+    text = json.dumps(result)
+    assert chosen.lickey not in text and DB_PASSWORD not in text
+    assert '_ansible_no_log' not in result
+
+
+def test_stuck_payments_hours_moves_the_cut(run_module, real_root, seeded):
+    oldest = min(row['createdate'] for row in rows_of(seeded.seed, 'payment') if row['status'] == dbseed.PAY_IN_PAY)
+    beyond = int((datetime.now() - oldest) / timedelta(hours=1)) + 2
+    result = run_module(billmgr_query, args(real_root, queries=[{'name': 'stuck_payments', 'hours': beyond},
+                                                                {'name': 'stuck_payments', 'hours': 0, 'label': 'all'}]))
+    assert result['rows'] == {'stuck_payments': [], 'all': result['rows']['all']}
+    assert len(result['rows']['all']) == 3
+
+
+def test_reveal_returns_the_key_and_marks_the_result_no_log(run_module, real_root, seeded):
+    chosen = pick(seeded.seed)
+    result = run_module(billmgr_query, args(real_root, queries=['item_params'], item=chosen.license_item,
+                                            reveal_secrets=True))
+    assert {'item': chosen.license_item, 'intname': 'lickey', 'value': chosen.lickey} in result['rows']['item_params']
+    assert result['_ansible_no_log'] is True
+
+
+def test_check_mode_answers_the_same(run_module, real_root):
+    normal = run_module(billmgr_query, args(real_root, queries=['credit_limits']))
+    checked = run_module(billmgr_query, args(real_root, queries=['credit_limits']), check_mode=True)
+    assert checked['rows'] == normal['rows'] and checked['changed'] is False
+
+
+def test_wrong_password_is_refused_and_masked(run_module, real_root):
+    result = run_module(billmgr_query, args(real_root, queries=['active_providers'], db_password='Wr0ng-PW-x"#'))
+    assert result['failed']
+    assert 'refused user bmtest' in result['msg'] and 'check DBUser and DBPassword' in result['msg']
+    assert 'Wr0ng-PW-x' not in json.dumps(result)
+
+
+def test_a_server_that_is_not_there(run_module, real_root, tmp_path):
+    socket = str(tmp_path / 'no.sock')
+    result = run_module(billmgr_query, args(real_root, queries=['active_providers'], db_host=socket))
+    assert result['failed']
+    assert result['msg'].startswith('the billmgr database did not answer at %s: ' % socket)
+    assert 'or that mariadb is running' in result['msg']
+    assert DB_PASSWORD not in json.dumps(result)
+
+
+def test_sql_cannot_reach_the_database_through_an_id(run_module, real_root, seeded):
+    before = seeded.server.sql('SELECT COUNT(*) FROM item', 'billmgr')
+    result = run_module(billmgr_query, args(real_root, queries=['items'], ids=['1); DELETE FROM item; --']))
+    assert result['failed'] and "ids[0] must be a plain positive integer" in result['msg']
+    assert seeded.server.sql('SELECT COUNT(*) FROM item', 'billmgr') == before
+
