@@ -133,9 +133,9 @@ def _regular_gap(values, period):
 
 
 def interval_minutes(schedule):
-    """Minutes between two runs when the schedule repeats evenly within a day, else None.
+    """Minutes between two runs when the schedule repeats evenly, at least daily; else None.
 
-    ``*/5 * * * *`` -> 5, ``0,30 * * * *`` -> 30, ``15 */2 * * *`` -> 120, ``@hourly`` -> 60;
+    ``*/5 * * * *`` -> 5, ``0,30 * * * *`` -> 30, ``15 */2 * * *`` -> 120, ``@daily`` -> 1440;
     schedules that depend on the date (``0 3 * * 1``) or run unevenly (``*/7``) give None.
     """
     if schedule is None:

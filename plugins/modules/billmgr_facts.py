@@ -53,8 +53,8 @@ options:
   reference_time:
     description:
       - The controller's current time, to measure the host's clock skew against.
-      - Seconds since the epoch (V("{{ now().timestamp() }}")) or an ISO 8601 time; an ISO time
-        without an offset is read as UTC.
+      - Seconds since the epoch or an ISO 8601 time; an ISO time without an offset is read as UTC.
+        The first example passes the controller's clock as a number.
       - The skew includes the time the task takes to reach the host, usually well under two
         seconds. Without this option RV(billmgr_facts.clock.skew_seconds) is null.
     type: raw
@@ -431,7 +431,7 @@ billmgr_facts:
               type: str
               sample: '*/5 * * * * /usr/local/mgr5/sbin/mgrctl -m billmgr checkevent >/dev/null 2>&1'
             schedule:
-              description: Its schedule, field by field, and C(interval_minutes) when it repeats evenly within a day.
+              description: Its schedule, field by field, and C(interval_minutes) when it repeats evenly at least daily.
               type: dict
               sample: {text: '*/5 * * * *', minute: '*/5', hour: '*', day_of_month: '*', month: '*',
                        day_of_week: '*', interval_minutes: 5}
