@@ -71,7 +71,6 @@ options:
     description:
       - Database password instead of C(DBPassword).
     type: str
-    no_log: true
   db_name:
     description:
       - Database name instead of C(DBName).
@@ -256,7 +255,7 @@ def main():
             db_user=dict(type='str'),
             db_password=dict(type='str', no_log=True),
             db_name=dict(type='str'),
-            reveal_secrets=dict(type='bool', default=False),
+            reveal_secrets=dict(type='bool', default=False, no_log=False),
             timeout=dict(type='float', default=60),
         ),
         supports_check_mode=True,

@@ -31,7 +31,6 @@ options:
       - Masked in the result, messages and the log lines returned. It is on the command line of
         C(licctl) while it runs, the only way C(licctl) takes it.
     type: str
-    no_log: true
   force:
     description:
       - Fetch even when a valid license is linked, to pick up a change made in the client area.
@@ -173,7 +172,6 @@ from datetime import date
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.billmgr.ops.plugins.module_utils._licctl import (
-    MASK,
     days_left,
     info_argv,
     parse_info,

