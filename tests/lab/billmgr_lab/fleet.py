@@ -98,6 +98,8 @@ def _wait_tcp(addr, port, timeout):
 
 def _address_free(addr, port):
     with socket.socket() as sock:
+        # As sshd does: connections of an earlier fleet still in TIME_WAIT must not count as taken.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((addr, port))
         except OSError:
