@@ -1,0 +1,493 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Find records of given levels in platform logs of any size, in bounded memory.
+
+``scan(sources, levels, pattern, since, until, ...) -> dict`` is the entry point; the ``log_grep``
+module and the benchmark both call it.  This file decides what to read; ``_logsearch`` searches
+what was read.
+
+* A file is read in chunks into one reused buffer; nothing ever holds a whole file or its lines.
+* A time window on a plain file is found by bisecting on header timestamps, widened by
+  ``disorder_seconds`` because threads write slightly out of order; every hit is then checked
+  exactly.  Compressed archives cannot be bisected: they are read as streams, skipped whole when
+  last written before the window, and left once past it.
+* A large plain range is cut at header lines into parts searched by forked workers at once (the
+  search is CPU-bound and a host has more than one CPU); each returns its counts and its first
+  matches through a pipe, merged in file order.
+
+Stdlib only and no Ansible imports.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import os
+import re
+import signal
+import struct
+from collections import namedtuple
+from datetime import timedelta
+
+from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
+    LEVELS,
+    YEAR_SPAN,
+    datetime_key,
+    year_anchor,
+)
+from ansible_collections.billmgr.ops.plugins.module_utils._logsearch import (
+    HEADER_MAX_BYTES,
+    WINDOW_BYTES,
+    BufferSearch,
+)
+
+# Large enough that per-read costs vanish, small enough that the buffer stays in the CPU cache
+# between the read that fills it and the search that follows (16 MiB measured twice as slow).
+CHUNK_BYTES = 8 * 1024 * 1024
+DISORDER_SECONDS = 300
+CONTEXT_MODES = ('thread', 'none')
+# Below this a plain range is searched by one process: a fork costs more than it saves.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+MAX_WORKERS = 2
+_BISECT_BLOCK = 64 * 1024
+_NL = b'\n'
+_COMPRESSED = (
+    (b'\x1f\x8b', gzip.GzipFile),
+    (b'BZh', bz2.BZ2File),
+    (b'\xfd7zXZ\x00', lzma.LZMAFile),
+)
+
+LogSource = namedtuple('LogSource', 'log path')
+
+
+class LogScanError(Exception):
+    """A log that exists but cannot be read; the message names the file."""
+
+
+def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, context='thread',
+         context_lines=20, max_matches=100, max_line_bytes=8192, chunk_bytes=CHUNK_BYTES,
+         disorder_seconds=DISORDER_SECONDS, workers=None, parallel_min_bytes=PARALLEL_MIN_BYTES,
+         use_memmem=True):
+    """Records of LEVELS in SOURCES (read in the order given), as the dict ``log_grep`` returns.
+
+    SOURCES: :class:`LogSource` tuples, or paths (the log is then named after the file).
+    PATTERN: a regex (text or compiled) searched in the message, continuation lines included.
+    SINCE, UNTIL: naive local datetimes, both ends included.
+    WORKERS: processes for a large plain file (default: up to MAX_WORKERS, one per CPU).
+    Returns ``matches`` (the first MAX_MATCHES, in file order), ``counts`` (over every match),
+    ``scanned_bytes`` and ``truncated``.
+    """
+    unknown = [level for level in levels if level not in LEVELS]
+    if unknown:
+        raise ValueError('unknown level %s: use %s' % (', '.join(unknown), ', '.join(LEVELS)))
+    if context not in CONTEXT_MODES:
+        raise ValueError('context must be one of %s' % ', '.join(CONTEXT_MODES))
+    if isinstance(pattern, str):
+        pattern = re.compile(pattern)
+    if workers is None:
+        workers = min(MAX_WORKERS, os.cpu_count() or 1)
+    options = _Options(levels, pattern, since, until, context, context_lines, max_line_bytes,
+                       chunk_bytes, disorder_seconds, workers, parallel_min_bytes, use_memmem)
+    tally = _Tally(options.levels, max_matches)
+    search = BufferSearch(_buffer(options), options, tally)
+    try:
+        for source in sources:
+            if not isinstance(source, LogSource):
+                source = LogSource(_log_name(source), source)
+            tally.by_log.setdefault(source.log, 0)
+            _FileScan(source, options, search).run()
+    finally:
+        search.finder.release()
+    return tally.result()
+
+
+def _log_name(path):
+    name = os.path.basename(path)
+    return name[:-4] if name.endswith('.log') else name
+
+
+def _buffer(options):
+    return bytearray(options.chunk_bytes + 2 * WINDOW_BYTES + 2 * HEADER_MAX_BYTES)
+
+
+class _Options:
+    """What the search is for, prepared once: level tokens, time keys, context bounds."""
+
+    def __init__(self, levels, pattern, since, until, context, context_lines, max_line_bytes,
+                 chunk_bytes, disorder_seconds, workers, parallel_min_bytes, use_memmem):
+        # In LEVELS order and without repeats, so counts do not depend on how levels were asked.
+        self.levels = [level for level in LEVELS if level in levels]
+        self.tokens = [(level, level.encode('ascii')) for level in self.levels]
+        self.pattern = pattern
+        self.since_key = datetime_key(since) if since is not None else None
+        self.until_key = datetime_key(until) if until is not None else None
+        slack = timedelta(seconds=disorder_seconds)
+        # Where reading starts and stops: the window widened by the disorder threads write in.
+        self.since_read_key = datetime_key(since - slack) if since is not None else None
+        self.until_read_key = datetime_key(until + slack) if until is not None else None
+        self.windowed = since is not None or until is not None
+        self.context = context != 'none' and context_lines > 0
+        self.lines_before = context_lines - context_lines // 2
+        self.lines_after = context_lines // 2
+        self.max_line_bytes = max_line_bytes
+        self.chunk_bytes = chunk_bytes
+        self.workers = max(1, workers)
+        self.parallel_min_bytes = parallel_min_bytes
+        self.use_memmem = use_memmem
+
+
+class _Tally:
+    """What a scan learns: every count, and the first CAPACITY matches in full."""
+
+    def __init__(self, levels, capacity):
+        self.capacity = capacity
+        self.total = 0
+        self.by_log = {}
+        self.by_level = dict((level, 0) for level in levels)
+        self.by_error_type = {}
+        self.matches = []
+        self.scanned_bytes = 0
+
+    def add(self, log, level, count):
+        self.by_level[level] += count
+        self.by_log[log] = self.by_log.get(log, 0) + count
+        self.total += count
+
+    def to_dict(self):
+        return {'total': self.total, 'by_log': self.by_log, 'by_level': self.by_level,
+                'by_error_type': self.by_error_type, 'matches': self.matches,
+                'scanned_bytes': self.scanned_bytes}
+
+    def merge(self, other):
+        """Add a worker's tally (``to_dict`` form) found after everything tallied so far."""
+        self.total += other['total']
+        self.scanned_bytes += other['scanned_bytes']
+        for mine, theirs in ((self.by_log, other['by_log']), (self.by_level, other['by_level']),
+                             (self.by_error_type, other['by_error_type'])):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+        self.matches.extend(other['matches'][:self.capacity - len(self.matches)])
+
+    def result(self):
+        return {
+            'matches': self.matches,
+            'counts': {'by_log': self.by_log, 'by_level': self.by_level,
+                       'by_error_type': self.by_error_type},
+            'scanned_bytes': self.scanned_bytes,
+            'truncated': self.total > len(self.matches),
+        }
+
+
+class _FileScan:
+    """One file: how to read it, which part of it, by how many processes."""
+
+    def __init__(self, source, options, search):
+        self.source = source
+        self.options = options
+        self.search = search
+        self.anchor = None
+
+    def run(self):
+        try:
+            raw = io.FileIO(self.source.path, 'r')
+        except OSError as exc:
+            raise LogScanError('cannot read %s: %s' % (self.source.path, exc.strerror or exc))
+        try:
+            self._run(raw)
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise LogScanError('cannot read %s: %s' % (self.source.path, exc))
+        finally:
+            raw.close()
+
+    def _run(self, raw):
+        head = raw.read(10)
+        raw.seek(0)
+        opener = next((opener for magic, opener in _COMPRESSED if head.startswith(magic)), None)
+        stat = os.fstat(raw.fileno())
+        mtime = stat.st_mtime
+        if opener is gzip.GzipFile:
+            mtime = _gzip_mtime(head) or mtime
+        self.anchor = year_anchor(mtime)
+        self.search.start_file(self.source, self.anchor)
+        options = self.options
+        if options.since_key is not None:
+            # Nothing is written to a file after its mtime: a file last written before the window
+            # holds nothing in it.
+            if self.anchor.year * YEAR_SPAN + self.anchor.in_year_key < options.since_read_key:
+                return
+        if opener is not None:
+            stream = opener(fileobj=raw, mode='rb')
+            try:
+                _ChunkLoop(self.search, stream, 0, 0, None, stop_key=options.until_read_key).run()
+            finally:
+                stream.close()
+            return
+        start, end = 0, stat.st_size
+        if options.since_key is not None:
+            start = self._bisect(raw.fileno(), stat.st_size, options.since_read_key)
+        if options.until_key is not None:
+            end = self._bisect(raw.fileno(), stat.st_size, options.until_read_key + 1)
+        if end <= start:
+            return
+        parts = self._split(raw.fileno(), start, end)
+        # Workers start first so that they search while this process searches the first part;
+        # a worker not collected (this process failed) is killed.
+        workers = []
+        try:
+            for part_start, part_end in parts[1:]:
+                workers.append(_Worker(self, part_start, part_end))
+            self._scan_plain(raw, parts[0][0], parts[0][1])
+            for worker in workers:
+                self.search.tally.merge(worker.collect())
+        finally:
+            for worker in workers:
+                worker.kill()
+
+    def _scan_plain(self, raw, start, end):
+        read_from = max(0, start - WINDOW_BYTES)
+        raw.seek(read_from)
+        if hasattr(os, 'posix_fadvise'):
+            os.posix_fadvise(raw.fileno(), read_from, end - read_from + WINDOW_BYTES, os.POSIX_FADV_SEQUENTIAL)
+        _ChunkLoop(self.search, raw, read_from, start, end).run()
+
+    def _split(self, fd, start, end):
+        """[START, END) cut at header lines into parts for the workers (one part if small)."""
+        count = self.options.workers
+        if count < 2 or end - start < self.options.parallel_min_bytes or not hasattr(os, 'fork'):
+            return [(start, end)]
+        cuts = [start]
+        for number in range(1, count):
+            found = next(self._headers(fd, start + (end - start) * number // count, end), None)
+            if found is not None and found[0] > cuts[-1]:
+                cuts.append(found[0])
+        cuts.append(end)
+        return list(zip(cuts[:-1], cuts[1:]))
+
+    # ---------------------------------------------------------------- bisecting a plain file
+    def _bisect(self, fd, size, target):
+        """Offset of the first header line whose time key is at least TARGET (SIZE if none)."""
+        lo, hi = 0, size
+        while hi - lo > _BISECT_BLOCK:
+            mid = (lo + hi) // 2
+            found = next(self._headers(fd, mid, hi), None)
+            if found is None:
+                hi = mid
+            elif found[1] < target:
+                lo = found[0]
+            else:
+                hi = found[0]
+        for offset, key in self._headers(fd, lo, size):
+            if key >= target:
+                return offset
+        return size
+
+    def _headers(self, fd, offset, limit):
+        """``(offset, key)`` of each header line starting in [OFFSET, LIMIT), read in small blocks."""
+        start = offset if offset == 0 else _next_line_start(fd, offset - 1)
+        while start is not None and start < limit:
+            block = os.pread(fd, _BISECT_BLOCK, start)
+            if not block:
+                return
+            whole = len(block) == _BISECT_BLOCK
+            i = 0
+            while start + i < limit and i < len(block):
+                if whole and len(block) - i < HEADER_MAX_BYTES:
+                    break
+                key = self.search.header_key(block, i, min(len(block), i + HEADER_MAX_BYTES))
+                if key is not None:
+                    yield start + i, key
+                newline = block.find(_NL, i)
+                if newline < 0:
+                    if not whole:
+                        return
+                    i = (_next_line_start(fd, start + len(block)) or limit) - start
+                    break
+                i = newline + 1
+            start += i
+
+
+class _ChunkLoop:
+    """Feeds a stream to a BufferSearch chunk by chunk.
+
+    The buffer always starts at a line start.  Each round it searches the lines starting in a
+    region that leaves WINDOW_BYTES after it (context of the last hits), then keeps up to
+    WINDOW_BYTES before the next region (context of the next hits) and what was not searched.
+    """
+
+    def __init__(self, search, stream, read_from, scan_from, scan_to, stop_key=None):
+        self.search = search
+        self.stream = stream
+        self.base = read_from          # file offset of buf[0]
+        self.scan_from = scan_from     # file offset of the next line to search
+        self.scan_to = scan_to         # file offset where searching stops (None: end of stream)
+        self.stop_key = stop_key       # a stream is left once a region starts past this time
+        self.read_limit = None if scan_to is None else scan_to + WINDOW_BYTES + HEADER_MAX_BYTES
+        self.filled = 0
+        self.eof = False
+
+    def run(self):
+        buf = self.search.buf
+        view = memoryview(buf)
+        try:
+            self._fill(view)
+            if 0 < self.base < self.scan_from:
+                # Reading started early for context: drop the partial line it started in.
+                newline = buf.find(_NL, 0, self.scan_from - self.base)
+                self._drop(view, newline + 1 if newline >= 0 else self.scan_from - self.base)
+            while self._round(buf, view):
+                self._fill(view)
+        finally:
+            view.release()
+
+    def _fill(self, view):
+        capacity = len(view)
+        while self.filled < capacity and not self.eof:
+            room = capacity if self.read_limit is None else min(capacity, self.read_limit - self.base)
+            got = self.stream.readinto(view[self.filled:room]) if room > self.filled else 0
+            if not got:
+                self.eof = True
+            else:
+                self.filled += got
+                self.search.tally.scanned_bytes += got
+
+    def _drop(self, view, count):
+        """Forget the first COUNT bytes of the buffer."""
+        if count:
+            view[0:self.filled - count] = view[count:self.filled]
+            self.filled -= count
+            self.base += count
+
+    def _round(self, buf, view):
+        """Search one region; False when the stream is done."""
+        search = self.search
+        lo = self.scan_from - self.base
+        filled = self.filled
+        if self.stop_key is not None:
+            key = search.header_key(buf, lo, min(filled, lo + HEADER_MAX_BYTES))
+            if key is not None and key > self.stop_key:
+                return False
+        hard = filled if self.eof else filled - WINDOW_BYTES
+        if self.scan_to is not None and self.scan_to - self.base <= hard:
+            search.search(lo, self.scan_to - self.base, filled, self.base)
+            return False
+        if self.eof:
+            search.search(lo, filled, filled, self.base)
+            return False
+        hi = buf.rfind(_NL, lo, hard) + 1
+        if hi > lo:
+            search.search(lo, hi, filled, self.base)
+            self.scan_from = self.base + hi
+            self._drop(view, self._context_start(buf, hi))
+            return True
+        # One line longer than the buffer ahead: only its start can hold a header.  Search that,
+        # then skip to the line's end.
+        search.search(lo, min(hard, lo + HEADER_MAX_BYTES + 16), filled, self.base)
+        self._drop(view, hard)
+        return self._skip_long_line(buf, view)
+
+    def _context_start(self, buf, hi):
+        """Where the kept context before offset HI starts: a line start about WINDOW_BYTES back."""
+        if hi <= WINDOW_BYTES:
+            return 0
+        newline = buf.find(_NL, hi - WINDOW_BYTES, hi)
+        return newline + 1 if newline >= 0 else hi
+
+    def _skip_long_line(self, buf, view):
+        while True:
+            self._fill(view)
+            newline = buf.find(_NL, 0, self.filled)
+            if newline >= 0:
+                self._drop(view, newline + 1)
+                self.scan_from = self.base
+                return True
+            self._drop(view, self.filled)
+            if self.eof:
+                return False
+
+
+class _Worker:
+    """A forked process searching [START, END) of a plain file; ``collect()`` gives its tally."""
+
+    def __init__(self, file_scan, start, end):
+        self.pid = None
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            os.close(read_fd)
+            _worker_main(file_scan, start, end, write_fd)
+        os.close(write_fd)
+        self.pid = pid
+        self.reader = os.fdopen(read_fd, 'rb')
+
+    def collect(self):
+        try:
+            payload = self.reader.read()
+        finally:
+            self._reap()
+        answer = json.loads(payload.decode('utf-8')) if payload else {'error': 'the worker died'}
+        if 'error' in answer:
+            raise LogScanError('a worker reading a part of the log failed: %s' % answer['error'])
+        return answer['tally']
+
+    def kill(self):
+        """Stop the worker if it still runs (after ``collect`` there is nothing to stop)."""
+        if self.pid is None:
+            return
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self._reap()
+
+    def _reap(self):
+        self.reader.close()
+        # Once reaped, the pid may belong to another process: forget it.
+        pid, self.pid = self.pid, None
+        os.waitpid(pid, 0)
+
+
+def _worker_main(file_scan, start, end, write_fd):  # pragma: no cover - child process
+    """Search a part in the child and answer through WRITE_FD; never returns to the caller."""
+    status = 1
+    try:
+        parent = file_scan.search
+        tally = _Tally(file_scan.options.levels, parent.tally.capacity - len(parent.tally.matches))
+        search = BufferSearch(_buffer(file_scan.options), file_scan.options, tally)
+        search.start_file(file_scan.source, file_scan.anchor)
+        child = _FileScan(file_scan.source, file_scan.options, search)
+        with io.FileIO(file_scan.source.path, 'r') as raw:
+            child._scan_plain(raw, start, end)
+        answer = {'tally': tally.to_dict()}
+        status = 0
+    except BaseException as exc:  # pylint: disable=broad-except
+        # Whatever happens, the child must not go back into the caller's code.
+        answer = {'error': '%s: %s' % (type(exc).__name__, exc)}
+    try:
+        data = json.dumps(answer).encode('utf-8')
+        while data:
+            data = data[os.write(write_fd, data):]
+    finally:
+        os._exit(status)
+
+
+def _gzip_mtime(header):
+    """MTIME from a gzip header: when the original file was last written, if the writer kept it."""
+    if len(header) < 8:
+        return None
+    return struct.unpack('<I', header[4:8])[0] or None
+
+
+def _next_line_start(fd, position):
+    """Offset just after the first newline at or after POSITION, or None at end of file."""
+    while True:
+        block = os.pread(fd, _BISECT_BLOCK, position)
+        if not block:
+            return None
+        newline = block.find(_NL)
+        if newline >= 0:
+            return position + newline + 1
+        position += len(block)

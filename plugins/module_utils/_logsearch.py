@@ -1,0 +1,343 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The search inside one buffer of log bytes, for ``_logscan`` which fills the buffer.
+
+The hot loop runs once per occurrence of a level word in a file and is written for that: the
+word is found with libc ``memmem`` (about twice as fast as ``bytes.find``; ``bytes.find`` where
+ctypes is missing), a line that cannot start with a header is dropped on its first byte, and the
+header regex confirms the rest.  Every confirmed hit is counted; only the first ones wanted are
+parsed in full, with their continuation lines and the lines of their thread around them.
+
+The buffer always starts at a line start and holds ``WINDOW_BYTES`` before and after the region
+searched, so nothing here reads the file.  Stdlib only and no Ansible imports.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from datetime import datetime
+
+from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
+    ANSI_PATTERN,
+    ERROR_PREFIX,
+    HEADER_PREFIX_PATTERN,
+    MONTH_NUMBERS,
+    STAMP_PID_PATTERN,
+    YEAR_SPAN,
+    in_year_key,
+    infer_year,
+    parse_error,
+    parse_line,
+    strip_ansi,
+)
+from ansible_collections.billmgr.ops.plugins.module_utils._timespec import iso_local
+
+# How far around a hit its continuation lines and its thread's neighbours are looked for.
+WINDOW_BYTES = 256 * 1024
+# A level word further than this from the start of its line is not in a header.
+HEADER_MAX_BYTES = 1024
+MAX_CONTINUATION_LINES = 1000
+TRUNCATION_MARK = ' [... line cut at %d bytes]'
+
+_NL = b'\n'
+_ESC = b'\x1b'
+# What may follow a level word: the message, the end of the line, or a colour reset.
+_AFTER_LEVEL = b' \t\r\n\x1b'
+# What a header line can start with: a month, a NUL left by a crash, a colour escape.  Testing it
+# first drops a level word in a continuation line (XML, a quoted error) without the regex.
+_HEADER_FIRST = b'JFMASOND\x00\x1b'
+_ERROR_PREFIX = ERROR_PREFIX.encode('ascii')
+_ERROR_PREFIX_SIZE = len(_ERROR_PREFIX)
+_MONTHS = dict((name.encode('ascii'), number) for name, number in MONTH_NUMBERS.items())
+
+# Header up to the level word, colour allowed just before the word (where the lab puts it).
+_PREFIX_TEXT = HEADER_PREFIX_PATTERN + '(?:' + ANSI_PATTERN + ')*'
+_PREFIX_RE = re.compile(_PREFIX_TEXT.encode('ascii'))
+# The same without capturing groups: the hot loop needs only a yes or no, and groups cost time.
+_CONFIRM_RE = re.compile(re.sub(r'(?<!\\)\((?!\?)', '(?:', _PREFIX_TEXT).encode('ascii'))
+_STAMP_PID_RE = re.compile((STAMP_PID_PATTERN + ' ').encode('ascii'))
+_ANSI_RE = re.compile(ANSI_PATTERN.encode('ascii'))
+
+
+def _libc_memmem():
+    """libc's memmem, or None where ctypes or the symbol is missing."""
+    try:
+        function = ctypes.CDLL(None).memmem
+    except (AttributeError, OSError, TypeError):
+        return None
+    function.restype = ctypes.c_void_p
+    function.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
+    return function
+
+
+_MEMMEM = _libc_memmem()
+
+
+class Finder:
+    """``Finder(buf).over(token, hi)`` -> ``next_hit(start)``: the offset of the first TOKEN lying
+    wholly in [START, HI) of BUF, or -1, as ``bytes.find`` answers."""
+
+    def __init__(self, buf, use_memmem=True):
+        self.buf = buf
+        self.memmem = _MEMMEM if use_memmem else None
+        # An exported bytearray cannot be resized, so the address stays valid while this lives.
+        self._pinned = (ctypes.c_char * len(buf)).from_buffer(buf) if self.memmem else None
+        self.address = ctypes.addressof(self._pinned) if self.memmem else 0
+
+    def over(self, token, hi):
+        if self.memmem is None:
+            find = self.buf.find
+
+            def next_hit(start):
+                return find(token, start, hi)
+            return next_hit
+        memmem, address, size = self.memmem, self.address, len(token)
+
+        def next_hit(start):
+            # A negative length would reach C as a huge size_t: refuse it here.
+            if hi - start < size:
+                return -1
+            found = memmem(address + start, hi - start, token, size)
+            return found - address if found else -1
+        return next_hit
+
+    def release(self):
+        self._pinned = None
+
+
+class BufferSearch:
+    """Searches lines of ``buf`` for OPTIONS' levels and records what it finds in TALLY."""
+
+    def __init__(self, buf, options, tally):
+        self.buf = buf
+        self.finder = Finder(buf, options.use_memmem)
+        self.options = options
+        self.tally = tally
+        self.source = None
+        self.anchor = None
+
+    def start_file(self, source, anchor):
+        self.source = source
+        self.anchor = anchor
+
+    # ---------------------------------------------------------------- time keys
+    def key(self, month, day, hour, minute, second):
+        in_year = in_year_key(_MONTHS[month], int(day), int(hour), int(minute), int(second))
+        return infer_year(in_year, self.anchor) * YEAR_SPAN + in_year
+
+    def header_key(self, data, start, end):
+        """Time key of the header line starting at START of DATA, or None if it is no header."""
+        match = _header_match(data, start, end)
+        return None if match is None else self.key(*match.group(1, 2, 3, 4, 5))
+
+    def in_window(self, key):
+        options = self.options
+        return ((options.since_key is None or key >= options.since_key)
+                and (options.until_key is None or key <= options.until_key))
+
+    # ---------------------------------------------------------------- the hot loop
+    def search(self, lo, hi, filled, base):
+        """Count confirmed hits on lines starting in [LO, HI) of the buffer, whose first FILLED
+        bytes are valid and start at file offset BASE; detail the first hits still wanted."""
+        buf = self.buf
+        find = buf.find
+        rfind = buf.rfind
+        confirm = _CONFIRM_RE.fullmatch
+        options = self.options
+        windowed = options.windowed
+        pattern = options.pattern
+        tally = self.tally
+        error_types = tally.by_error_type
+        need = tally.capacity - len(tally.matches)
+        hits = []
+        for level, token in options.tokens:
+            next_hit = self.finder.over(token, hi)
+            after_level = len(token)
+            count = 0
+            # Hits come in file order per level: only the first NEED of each level can be among
+            # the first NEED of all of them.
+            keep = need
+            at = next_hit(lo)
+            while at >= 0:
+                line_start = rfind(_NL, 0, at) + 1
+                if buf[line_start] not in _HEADER_FIRST or at - line_start > HEADER_MAX_BYTES:
+                    at = next_hit(at + 1)
+                    continue
+                after = at + after_level
+                if confirm(buf, line_start, at) is None:
+                    if find(_ESC, line_start, at) < 0 or not self._coloured_header(line_start, filled, level):
+                        at = next_hit(at + 1)
+                        continue
+                elif after < filled and buf[after] not in _AFTER_LEVEL:
+                    at = next_hit(at + 1)
+                    continue
+                line_end = find(_NL, after, filled)
+                if line_end < 0:
+                    line_end = filled
+                if windowed and not self.in_window(self.header_key(buf, line_start, line_end)):
+                    at = next_hit(line_end)
+                    continue
+                if pattern is not None and pattern.search(self._message(line_start, line_end, filled)) is None:
+                    at = next_hit(line_end)
+                    continue
+                count += 1
+                error_at = find(_ERROR_PREFIX, after, line_end)
+                if error_at >= 0:
+                    error_at += _ERROR_PREFIX_SIZE
+                    type_end = find(b"'", error_at, line_end)
+                    if type_end >= 0:
+                        error_type = buf[error_at:type_end].decode('utf-8', 'replace')
+                        error_types[error_type] = error_types.get(error_type, 0) + 1
+                if keep:
+                    hits.append((line_start, level))
+                    keep -= 1
+                at = next_hit(line_end)
+            tally.add(self.source.log, level, count)
+        if hits:
+            hits.sort()
+            for line_start, level in hits[:need]:
+                tally.matches.append(self._detail(line_start, level, filled, base))
+
+    def _coloured_header(self, line_start, filled, level):
+        """True when the line is a header of LEVEL once its colour codes are gone."""
+        line_end = self.buf.find(_NL, line_start, min(filled, line_start + 4 * HEADER_MAX_BYTES))
+        raw = bytes(self.buf[line_start:line_end if line_end >= 0 else min(filled, line_start + 4 * HEADER_MAX_BYTES)])
+        text = _ANSI_RE.sub(b'', raw)
+        match = _PREFIX_RE.match(text)
+        if match is None or not text.startswith(level.encode('ascii'), match.end()):
+            return False
+        after = match.end() + len(level)
+        return after >= len(text) or text[after] in _AFTER_LEVEL
+
+    # ---------------------------------------------------------------- records in full
+    def _line_end(self, start, filled):
+        end = self.buf.find(_NL, start, filled)
+        return filled if end < 0 else end
+
+    def _line_text(self, start, end, limit=None):
+        """Bytes [START, END) of the buffer as text: bounded, colourless, without CR or NUL."""
+        limit = max(limit or 0, self.options.max_line_bytes)
+        cut = end - start > limit
+        raw = bytes(self.buf[start:start + limit if cut else end])
+        text = strip_ansi(raw.decode('utf-8', 'replace')).rstrip('\r').replace('\x00', '\ufffd')
+        if cut:
+            text += TRUNCATION_MARK % limit
+        return text
+
+    def _following_lines(self, line_end, filled, limit):
+        """Continuation lines after a header line ending at LINE_END, and where they stop."""
+        lines = []
+        start = line_end + 1
+        stop = min(filled, limit)
+        while start < stop and len(lines) < MAX_CONTINUATION_LINES:
+            end = self._line_end(start, filled)
+            if _header_match(self.buf, start, min(end, start + HEADER_MAX_BYTES)) is not None:
+                break
+            lines.append(self._line_text(start, end))
+            start = end + 1
+        return lines, start
+
+    def _record(self, line_start, line_end):
+        """The confirmed header line at LINE_START, parsed (its message cut at max_line_bytes)."""
+        record = parse_line(self._line_text(line_start, line_end))
+        if record is None:
+            # max_line_bytes cut the line inside its header: read as much as a header can take.
+            record = parse_line(self._line_text(line_start, line_end, HEADER_MAX_BYTES + 64))
+        return record
+
+    def _message(self, line_start, line_end, filled):
+        """The message of the header line at LINE_START, continuation lines joined by newlines."""
+        record = self._record(line_start, line_end)
+        following, _ = self._following_lines(line_end, filled, line_start + WINDOW_BYTES)
+        return '\n'.join([record.message] + following)
+
+    def _detail(self, line_start, level, filled, base):
+        line_end = self._line_end(line_start, filled)
+        record = self._record(line_start, line_end)
+        following, record_end = self._following_lines(line_end, filled, line_start + WINDOW_BYTES)
+        context = []
+        if self.options.context:
+            token = ('[%s]' % record.thread_key).encode('ascii')
+            context = (self._thread_before(token, line_start, filled)
+                       + self._thread_after(token, line_start, record_end, filled))
+        return {
+            'log': self.source.log,
+            'file': self.source.path,
+            'offset': base + line_start,
+            'time': _iso(infer_year(record.in_year_key, self.anchor), record),
+            'pid': record.pid,
+            'thread': record.thread,
+            'thread_key': record.thread_key,
+            'logger': record.logger,
+            'level': level,
+            'message': '\n'.join([record.message] + following),
+            'error': parse_error(record.message),
+            'context': context,
+        }
+
+    # ---------------------------------------------------------------- the thread around a hit
+    def _thread_line_start(self, at, token):
+        """Start of the line whose header carries TOKEN (``[PID:THREAD]``) at AT, or None."""
+        line_start = self.buf.rfind(_NL, 0, at) + 1
+        if at - line_start > HEADER_MAX_BYTES:
+            return None
+        token_end = at + len(token)
+        match = _STAMP_PID_RE.match(self.buf, line_start, token_end + 1)
+        if match is not None:
+            return line_start if match.end() == token_end + 1 else None
+        if self.buf.find(_ESC, line_start, at) < 0:
+            return None
+        text = _ANSI_RE.sub(b'', bytes(self.buf[line_start:token_end + 1]))
+        match = _STAMP_PID_RE.match(text)
+        return line_start if match is not None and match.end() == len(text) else None
+
+    def _thread_record(self, line_start, filled, limit):
+        line_end = self._line_end(line_start, filled)
+        following, _ = self._following_lines(line_end, filled, limit)
+        return [self._line_text(line_start, line_end)] + following
+
+    def _thread_before(self, token, line_start, filled):
+        wanted = self.options.lines_before
+        floor = max(0, line_start - WINDOW_BYTES)
+        found = []
+        at = self.buf.rfind(token, floor, line_start)
+        while at >= 0 and len(found) < wanted:
+            other = self._thread_line_start(at, token)
+            if other is not None:
+                found[:0] = self._thread_record(other, filled, line_start)
+            else:
+                other = self.buf.rfind(_NL, floor, at) + 1
+            at = self.buf.rfind(token, floor, other) if other > floor else -1
+        return found[-wanted:] if wanted else []
+
+    def _thread_after(self, token, line_start, record_end, filled):
+        wanted = self.options.lines_after
+        ceiling = min(filled, line_start + WINDOW_BYTES)
+        found = []
+        at = self.buf.find(token, record_end, ceiling)
+        while at >= 0 and len(found) < wanted:
+            other = self._thread_line_start(at, token)
+            if other is not None:
+                found.extend(self._thread_record(other, filled, ceiling))
+            at = self.buf.find(token, self._line_end(at, ceiling), ceiling)
+        return found[:wanted]
+
+
+def _header_match(data, start, end):
+    """The STAMP_PID match of the header line at START of DATA (colour removed if need be)."""
+    match = _STAMP_PID_RE.match(data, start, end)
+    if match is None and data.find(_ESC, start, end) >= 0:
+        match = _STAMP_PID_RE.match(_ANSI_RE.sub(b'', bytes(data[start:end])))
+    return match
+
+
+def _iso(year, record):
+    try:
+        when = datetime(year, record.month, record.day, record.hour, record.minute, record.second)
+    except ValueError:
+        # A day the inferred year does not have (Feb 29): say what the log says.
+        return '%04d-%02d-%02dT%02d:%02d:%02d' % (year, record.month, record.day, record.hour,
+                                                  record.minute, record.second)
+    return iso_local(when)
