@@ -20,6 +20,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._platformfacts import 
     platform_facts,
 )
 
+
 @pytest.fixture
 def host(tmp_path):
     return Host(tmp_path)
