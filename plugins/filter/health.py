@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that judge a host's sweep data: the health role's findings."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_findings, unreachable_finding
+
+
+def health_findings(facts, thresholds=None):
+    try:
+        return host_findings(facts, thresholds)
+    except (ValueError, TypeError) as exc:
+        raise AnsibleFilterError('health_findings: %s' % exc) from exc
+
+
+def health_unreachable(message):
+    return [unreachable_finding(message)]
+
+
+class FilterModule:
+    def filters(self):
+        return {'health_findings': health_findings, 'health_unreachable': health_unreachable}

@@ -1,0 +1,417 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The health report as data: checking what the sweep hands over, comparing it with the previous
+report, summing it up, and the small escapes the report's text formats need.
+
+Plain functions on plain data (no Ansible objects needed), so the filters stay thin and the unit
+tests call these directly. The shape produced here is documented in
+``roles/report/files/report.schema.json``; change both together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+SCHEMA_VERSION = 1
+GENERATOR = 'billmgr.ops.report'
+SEVERITIES = ('critical', 'warning', 'info')
+FAIL_ON_CHOICES = SEVERITIES + ('never',)
+CLEAN = 'clean'
+TIMESTAMP_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+# Evidence nested deeper than this is shown as JSON text instead of nested lists and tables.
+EVIDENCE_MAX_DEPTH = 3
+
+_RANK = {name: rank for rank, name in enumerate(SEVERITIES + (CLEAN,))}
+_TRUE = ('true', 'yes', 'on', '1', 'y', 't')
+_FALSE = ('false', 'no', 'off', '0', 'n', 'f', '')
+
+
+def severity_rank(severity):
+    """0 for critical ... 3 for clean, so that sorting puts the worst first."""
+    return _RANK.get(severity, len(_RANK))
+
+
+def is_scalar(value):
+    return value is None or isinstance(value, (str, bool, int, float))
+
+
+def scalar_text(value):
+    """A scalar as a person reads it in JSON terms: null, true, 42, text as it is."""
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
+
+
+def parse_bool(value):
+    """True/False from a bool or the strings an AWX survey sends; ValueError otherwise."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError('%r is not a boolean' % (value,))
+
+
+def utc_epoch(timestamp):
+    """Seconds since the epoch of a ``2026-11-23T14:30:05Z`` timestamp."""
+    moment = datetime.strptime(timestamp, TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+    return int(moment.timestamp())
+
+
+# ---------------------------------------------------------------- what the health role hands over
+
+def problems(hosts):
+    """Every way HOSTS breaks the input contract, as messages naming the record; [] when it holds."""
+    if not isinstance(hosts, list):
+        return ['billmgr_report_hosts must be a list of host records, got %s' % type(hosts).__name__]
+    found = []
+    seen_hosts = set()
+    for index, record in enumerate(hosts):
+        where = 'billmgr_report_hosts[%d]' % index
+        if not isinstance(record, Mapping):
+            found.append('%s must be a dict, got %s' % (where, type(record).__name__))
+            continue
+        name = record.get('host')
+        if not isinstance(name, str) or not name:
+            found.append('%s: host must be a non-empty string' % where)
+        else:
+            where = '%s (%s)' % (where, name)
+            if name in seen_hosts:
+                found.append('%s: host appears twice; every host gets one record' % where)
+            seen_hosts.add(name)
+        try:
+            parse_bool(record.get('reachable', True))
+        except ValueError:
+            found.append('%s: reachable must be true or false, got %r' % (where, record.get('reachable')))
+        if not isinstance(record.get('summary', {}) or {}, Mapping):
+            found.append('%s: summary must be a dict' % where)
+        findings = record.get('findings', [])
+        if findings is None:
+            continue
+        if not isinstance(findings, list):
+            found.append('%s: findings must be a list' % where)
+            continue
+        found.extend(_finding_problems(where, findings))
+    return found
+
+
+def _finding_problems(where, findings):
+    found = []
+    identities = set()
+    for index, finding in enumerate(findings):
+        here = '%s findings[%d]' % (where, index)
+        if not isinstance(finding, Mapping):
+            found.append('%s must be a dict, got %s' % (here, type(finding).__name__))
+            continue
+        check_id = finding.get('id')
+        if not isinstance(check_id, str) or not check_id:
+            found.append('%s: id must be a non-empty string' % here)
+        else:
+            here = '%s (%s)' % (here, check_id)
+        key = finding.get('key', '')
+        if key is not None and not isinstance(key, (str, int)) or isinstance(key, bool):
+            found.append('%s: key must be a string (or a number), got %r' % (here, key))
+        if finding.get('severity') not in SEVERITIES:
+            found.append('%s: severity must be one of %s, got %r'
+                         % (here, ', '.join(SEVERITIES), finding.get('severity')))
+        if not isinstance(finding.get('summary'), str) or not finding.get('summary'):
+            found.append('%s: summary must be a non-empty string' % here)
+        if not isinstance(finding.get('fix', ''), (str, type(None))):
+            found.append('%s: fix must be a string' % here)
+        identity = (check_id, _key_text(key))
+        if identity in identities:
+            found.append('%s: a second finding with id %r and key %r; one check tells its findings '
+                         'apart by key' % (here, check_id, identity[1]))
+        identities.add(identity)
+    return found
+
+
+def _key_text(key):
+    return '' if key is None else str(key)
+
+
+def normalize_hosts(hosts):
+    """HOSTS (already free of problems) with every optional field filled in and typed."""
+    normalized = []
+    for record in hosts:
+        normalized.append({
+            'host': record['host'],
+            'reachable': parse_bool(record.get('reachable', True)),
+            'swept_at': record.get('swept_at') or None,
+            'summary': dict(record.get('summary') or {}),
+            'findings': [{
+                'id': finding['id'],
+                'key': _key_text(finding.get('key')),
+                'severity': finding['severity'],
+                'summary': finding['summary'],
+                'evidence': finding.get('evidence'),
+                'fix': finding.get('fix') or '',
+            } for finding in record.get('findings') or []],
+        })
+    return normalized
+
+
+# ---------------------------------------------------------------- since the last sweep
+
+def read_previous(previous):
+    """(report dict or None, note or None) from a previous report given as dict, JSON text or nothing."""
+    if previous is None or previous == '' or previous == {}:
+        return None, None
+    if isinstance(previous, (str, bytes)):
+        try:
+            previous = json.loads(previous)
+        except ValueError as exc:
+            return None, 'The previous report is not valid JSON (%s); every finding counts as new.' % exc
+    if not isinstance(previous, Mapping) or not isinstance(previous.get('hosts'), list) \
+            or not isinstance(previous.get('sweep'), Mapping):
+        return None, 'The previous report has no sweep and hosts; every finding counts as new.'
+    return previous, None
+
+
+def _previous_index(previous):
+    """{(host, id, key): finding} of a previous report, skipping records it cannot have meant."""
+    index = {}
+    for record in previous.get('hosts', []):
+        if not isinstance(record, Mapping):
+            continue
+        for finding in record.get('findings') or []:
+            if isinstance(finding, Mapping) and finding.get('id'):
+                index[(record.get('host'), finding['id'], _key_text(finding.get('key')))] = finding
+    return index
+
+
+def compare(hosts, previous, generated_at):
+    """HOSTS with each finding marked new or ongoing and each host's resolved findings listed.
+
+    A finding is the same one across sweeps when host, id and key match. Findings of the previous
+    report that are gone now count as resolved only for hosts swept now: an unreachable host's old
+    findings are unknown, not fixed, and a host missing from this play is not judged at all.
+    """
+    previous_at = previous['sweep'].get('generated_at') if previous else None
+    index = _previous_index(previous) if previous else {}
+    compared = []
+    for record in normalize_hosts(hosts):
+        current_ids = set()
+        findings = []
+        for finding in record['findings']:
+            identity = (record['host'], finding['id'], finding['key'])
+            current_ids.add(identity)
+            before = index.get(identity)
+            finding = dict(finding)
+            if before is None:
+                finding['since_last'] = 'new'
+                finding['first_seen'] = generated_at
+            else:
+                finding['since_last'] = 'ongoing'
+                finding['first_seen'] = before.get('first_seen') or previous_at or generated_at
+            findings.append(finding)
+        resolved = []
+        if record['reachable']:
+            for identity, before in index.items():
+                if identity[0] == record['host'] and identity not in current_ids:
+                    resolved.append({
+                        'id': before['id'],
+                        'key': identity[2],
+                        'severity': before.get('severity'),
+                        'summary': before.get('summary', ''),
+                        'since_last': 'resolved',
+                        'first_seen': before.get('first_seen') or previous_at,
+                        'last_seen': previous_at,
+                    })
+        record['findings'] = sorted(findings, key=_finding_order)
+        record['resolved'] = sorted(resolved, key=_finding_order)
+        record['counts'] = {severity: sum(1 for f in findings if f['severity'] == severity)
+                            for severity in SEVERITIES}
+        record['worst'] = _worst(findings)
+        compared.append(record)
+    return sorted(compared, key=lambda r: (severity_rank(r['worst']), r['host']))
+
+
+def _finding_order(finding):
+    return (severity_rank(finding.get('severity')), finding['id'], finding['key'])
+
+
+def _worst(findings):
+    return min((f['severity'] for f in findings), key=severity_rank, default=CLEAN)
+
+
+# ---------------------------------------------------------------- the whole report
+
+def summarize(hosts):
+    """Fleet counts of compared HOSTS: hosts by state and worst severity, findings, since last, by id."""
+    findings = [f for record in hosts for f in record['findings']]
+    by_worst = {name: [r['host'] for r in hosts if r['worst'] == name] for name in SEVERITIES + (CLEAN,)}
+    by_id = {}
+    for record in hosts:
+        for finding in record['findings']:
+            entry = by_id.setdefault(finding['id'], {'id': finding['id'], 'severity': finding['severity'],
+                                                     'hosts': set(), 'findings': 0})
+            entry['findings'] += 1
+            entry['hosts'].add(record['host'])
+            if severity_rank(finding['severity']) < severity_rank(entry['severity']):
+                entry['severity'] = finding['severity']
+    checks = [dict(entry, hosts=len(entry['hosts'])) for entry in by_id.values()]
+    checks.sort(key=lambda e: (severity_rank(e['severity']), e['id']))
+    unreachable = [r['host'] for r in hosts if not r['reachable']]
+    return {
+        'hosts': dict({'total': len(hosts), 'reachable': len(hosts) - len(unreachable),
+                       'unreachable': len(unreachable)},
+                      **{name: len(names) for name, names in by_worst.items()}),
+        'findings': dict({severity: sum(1 for f in findings if f['severity'] == severity)
+                          for severity in SEVERITIES}, total=len(findings)),
+        'since_last': {
+            'new': sum(1 for f in findings if f['since_last'] == 'new'),
+            'ongoing': sum(1 for f in findings if f['since_last'] == 'ongoing'),
+            'resolved': sum(len(r['resolved']) for r in hosts),
+        },
+        'hosts_by_worst': by_worst,
+        'hosts_unreachable': unreachable,
+        'checks': checks,
+    }
+
+
+def decide(hosts, fail_on):
+    """The run's verdict: failed when any finding is at least as severe as FAIL_ON (never: never)."""
+    if fail_on not in FAIL_ON_CHOICES:
+        raise ValueError('fail_on must be one of %s, got %r' % (', '.join(FAIL_ON_CHOICES), fail_on))
+    failing = []
+    if fail_on != 'never':
+        for record in hosts:
+            for finding in record['findings']:
+                if severity_rank(finding['severity']) <= severity_rank(fail_on):
+                    failing.append({'host': record['host'], 'id': finding['id'], 'key': finding['key'],
+                                     'severity': finding['severity']})
+    return {'fail_on': fail_on, 'failed': bool(failing), 'failing': failing}
+
+
+def build_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on='critical'):
+    """The whole report (schema version 1) of one sweep, compared with PREVIOUS."""
+    found = problems(hosts)
+    if found:
+        raise ValueError('; '.join(found))
+    if not generated_at or not sweep_id:
+        raise ValueError('generated_at and sweep_id are required')
+    previous, note = read_previous(previous)
+    compared = compare(hosts, previous, generated_at)
+    previous_sweep = None
+    if previous:
+        previous_sweep = {'id': previous['sweep'].get('id'), 'generated_at': previous['sweep'].get('generated_at')}
+    return {
+        'schema_version': SCHEMA_VERSION,
+        'generator': GENERATOR,
+        'sweep': {
+            'id': sweep_id,
+            'generated_at': generated_at,
+            'epoch': utc_epoch(generated_at),
+            'previous': previous_sweep,
+        },
+        'notes': [note] if note else [],
+        'decision': decide(compared, fail_on),
+        'summary': summarize(compared),
+        'hosts': compared,
+    }
+
+
+def stats_summary(report, report_dir, max_items=20):
+    """The small, capped summary for set_stats: enough for an AWX workflow to branch on."""
+    max_items = max(int(max_items), 0)
+    summary = report['summary']
+    critical = summary['hosts_by_worst']['critical']
+    unreachable = summary['hosts_unreachable']
+    failing = report['decision']['failing']
+    return {
+        'sweep': report['sweep']['id'],
+        'generated_at': report['sweep']['generated_at'],
+        'report_dir': report_dir,
+        'hosts': summary['hosts']['total'],
+        'hosts_unreachable': summary['hosts']['unreachable'],
+        'hosts_with_critical': len(critical),
+        'findings': dict(summary['findings']),
+        'since_last': dict(summary['since_last']),
+        'critical_hosts': critical[:max_items],
+        'unreachable_hosts': unreachable[:max_items],
+        'failing': [_finding_label(f) for f in failing[:max_items]],
+        'truncated': max(len(critical), len(unreachable), len(failing)) > max_items,
+        'fail_on': report['decision']['fail_on'],
+        'failed': report['decision']['failed'],
+    }
+
+
+def _finding_label(finding):
+    label = '%s: %s' % (finding['host'], finding['id'])
+    return '%s[%s]' % (label, finding['key']) if finding['key'] else label
+
+
+# ---------------------------------------------------------------- presentation helpers
+
+def evidence_view(value, depth=0):
+    """Evidence as a tree the templates can render without knowing its shape.
+
+    Kinds: ``text`` (a scalar), ``lines`` (a list of scalars, e.g. log lines), ``rows`` (a list of
+    dicts: a table with the union of their keys as columns), ``map`` (a dict), ``list`` (anything
+    else in a list) and ``json`` (too deep to nest further: JSON text).
+    """
+    if isinstance(value, Mapping):
+        if depth >= EVIDENCE_MAX_DEPTH:
+            return {'kind': 'json', 'text': _json_text(value)}
+        return {'kind': 'map', 'items': [{'key': scalar_text(key), 'value': evidence_view(item, depth + 1)}
+                                         for key, item in value.items()]}
+    if isinstance(value, (list, tuple)):
+        if all(is_scalar(item) for item in value):
+            return {'kind': 'lines', 'lines': [scalar_text(item) for item in value]}
+        if all(isinstance(item, Mapping) for item in value):
+            columns = []
+            for row in value:
+                columns.extend(scalar_text(key) for key in row if scalar_text(key) not in columns)
+            rows = []
+            for row in value:
+                cells = {scalar_text(key): item for key, item in row.items()}
+                rows.append([_cell_text(cells[column]) if column in cells else '' for column in columns])
+            return {'kind': 'rows', 'columns': columns, 'rows': rows}
+        if depth >= EVIDENCE_MAX_DEPTH:
+            return {'kind': 'json', 'text': _json_text(value)}
+        return {'kind': 'list', 'items': [evidence_view(item, depth + 1) for item in value]}
+    return {'kind': 'text', 'text': scalar_text(value)}
+
+
+def _cell_text(value):
+    return scalar_text(value) if is_scalar(value) else _json_text(value, indent=None)
+
+
+def _json_text(value, indent=2):
+    return json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+
+
+def prom_label(value):
+    """A Prometheus label value: backslash, double quote and newline escaped."""
+    return scalar_text(value).replace('\\', '\\\\').replace('\n', '\\n').replace('"', '\\"')
+
+
+# What could start markup anywhere in a line. An underscore inside a word cannot (CommonMark's
+# flanking rules), so check_ids like license_unlinked stay readable in the raw file.
+_MD_SPECIAL = re.compile(r'([\\`*\[\]<>#|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))')
+
+
+def md_inline(value):
+    """VALUE as one line of Markdown text that renders literally (fit for table cells)."""
+    return _MD_SPECIAL.sub(r'\\\1', ' '.join(scalar_text(value).split()))
+
+
+def md_fence(value, info=''):
+    """VALUE as a fenced code block whose fence no backtick run inside it can close."""
+    text = scalar_text(value).rstrip('\n')
+    longest = max((len(run) for run in re.findall(r'`+', text)), default=0)
+    fence = '`' * max(3, longest + 1)
+    return '%s%s\n%s\n%s' % (fence, info, text, fence)
