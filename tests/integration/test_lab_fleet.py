@@ -107,3 +107,9 @@ def test_bad_scenario_is_refused_with_a_reason(text, message, tmp_path):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert message in proc.stderr
     assert not (tmp_path / 'lab' / 'fleet.json').exists()
+
+
+def test_kernel_errors_are_the_host_s_own(lab):
+    pattern = "dmesg | grep -ciE 'error|failed|critical|bug|panic' || true"
+    assert int(lab.ssh('bm03', pattern).stdout) == 2
+    assert int(lab.ssh('bm01', pattern).stdout) == 0

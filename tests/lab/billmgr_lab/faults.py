@@ -180,6 +180,8 @@ FAULTS = (
     Option('mgrctl_hang', 'fault', 'bool', 'every mgrctl call sleeps forever', when_true=True),
     Option('db_down', 'fault', 'bool', "the host's database server is not started", when_true=True),
     Option('restart_fails', 'fault', 'bool', 'after `mgrctl -R` the platform never answers again', when_true=True),
+    Option('kernel_errors', 'fault', 'int', "the host's kernel ring buffer (`dmesg`) has this many recent "
+           'EXT4-fs error lines', when_true=3, minimum=0, maximum=100),
 )
 
 SETTINGS = (
