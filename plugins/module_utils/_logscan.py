@@ -56,9 +56,9 @@ MAX_WORKERS = 2
 _BISECT_BLOCK = 64 * 1024
 _NL = b'\n'
 _COMPRESSED = (
-    (b'\x1f\x8b', gzip.GzipFile),
-    (b'BZh', bz2.BZ2File),
-    (b'\xfd7zXZ\x00', lzma.LZMAFile),
+    (b'\x1f\x8b', lambda raw: gzip.GzipFile(fileobj=raw, mode='rb')),
+    (b'BZh', lambda raw: bz2.BZ2File(raw, mode='rb')),
+    (b'\xfd7zXZ\x00', lambda raw: lzma.LZMAFile(raw, mode='rb')),
 )
 
 LogSource = namedtuple('LogSource', 'log path')
@@ -209,7 +209,7 @@ class _FileScan:
         opener = next((opener for magic, opener in _COMPRESSED if head.startswith(magic)), None)
         stat = os.fstat(raw.fileno())
         mtime = stat.st_mtime
-        if opener is gzip.GzipFile:
+        if head.startswith(_COMPRESSED[0][0]):
             mtime = _gzip_mtime(head) or mtime
         self.anchor = year_anchor(mtime)
         self.search.start_file(self.source, self.anchor)
@@ -220,7 +220,7 @@ class _FileScan:
             if self.anchor.year * YEAR_SPAN + self.anchor.in_year_key < options.since_read_key:
                 return
         if opener is not None:
-            stream = opener(fileobj=raw, mode='rb')
+            stream = opener(raw)
             try:
                 _ChunkLoop(self.search, stream, 0, 0, None, stop_key=options.until_read_key).run()
             finally:
@@ -332,6 +332,7 @@ class _ChunkLoop:
     def run(self):
         buf = self.search.buf
         view = memoryview(buf)
+        started_at = self.scan_from
         try:
             self._fill(view)
             if 0 < self.base < self.scan_from:
@@ -342,6 +343,7 @@ class _ChunkLoop:
                 self._fill(view)
         finally:
             view.release()
+            self.search.tally.scanned_bytes += self.scan_from - started_at
 
     def _fill(self, view):
         capacity = len(view)
@@ -352,7 +354,6 @@ class _ChunkLoop:
                 self.eof = True
             else:
                 self.filled += got
-                self.search.tally.scanned_bytes += got
 
     def _drop(self, view, count):
         """Forget the first COUNT bytes of the buffer."""
@@ -371,18 +372,19 @@ class _ChunkLoop:
             if key is not None and key > self.stop_key:
                 return False
         hard = filled if self.eof else filled - WINDOW_BYTES
+        last = False
         if self.scan_to is not None and self.scan_to - self.base <= hard:
-            search.search(lo, self.scan_to - self.base, filled, self.base)
-            return False
-        if self.eof:
-            search.search(lo, filled, filled, self.base)
-            return False
-        hi = buf.rfind(_NL, lo, hard) + 1
-        if hi > lo:
+            hi, last = self.scan_to - self.base, True
+        elif self.eof:
+            hi, last = filled, True
+        else:
+            hi = buf.rfind(_NL, lo, hard) + 1
+        if hi > lo or last:
             search.search(lo, hi, filled, self.base)
             self.scan_from = self.base + hi
-            self._drop(view, self._context_start(buf, hi))
-            return True
+            if not last:
+                self._drop(view, self._context_start(buf, hi))
+            return not last
         # One line longer than the buffer ahead: only its start can hold a header.  Search that,
         # then skip to the line's end.
         search.search(lo, min(hard, lo + HEADER_MAX_BYTES + 16), filled, self.base)
@@ -405,6 +407,7 @@ class _ChunkLoop:
                 self.scan_from = self.base
                 return True
             self._drop(view, self.filled)
+            self.scan_from = self.base
             if self.eof:
                 return False
 

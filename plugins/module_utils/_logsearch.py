@@ -216,15 +216,17 @@ class BufferSearch:
         end = self.buf.find(_NL, start, filled)
         return filled if end < 0 else end
 
-    def _line_text(self, start, end, limit=None):
-        """Bytes [START, END) of the buffer as text: bounded, colourless, without CR or NUL."""
+    def _decoded(self, start, end, limit=None):
+        """Bytes [START, END) of the buffer as text: bounded, colourless, without CR."""
         limit = max(limit or 0, self.options.max_line_bytes)
         cut = end - start > limit
         raw = bytes(self.buf[start:start + limit if cut else end])
-        text = strip_ansi(raw.decode('utf-8', 'replace')).rstrip('\r').replace('\x00', '\ufffd')
-        if cut:
-            text += TRUNCATION_MARK % limit
-        return text
+        text = strip_ansi(raw.decode('utf-8', 'replace')).rstrip('\r')
+        return text + TRUNCATION_MARK % limit if cut else text
+
+    def _line_text(self, start, end):
+        """A line for the results: NULs (which JSON readers mishandle) shown as U+FFFD."""
+        return self._decoded(start, end).replace('\x00', '\ufffd')
 
     def _following_lines(self, line_end, filled, limit):
         """Continuation lines after a header line ending at LINE_END, and where they stop."""
@@ -241,11 +243,11 @@ class BufferSearch:
 
     def _record(self, line_start, line_end):
         """The confirmed header line at LINE_START, parsed (its message cut at max_line_bytes)."""
-        record = parse_line(self._line_text(line_start, line_end))
+        record = parse_line(self._decoded(line_start, line_end))
         if record is None:
             # max_line_bytes cut the line inside its header: read as much as a header can take.
-            record = parse_line(self._line_text(line_start, line_end, HEADER_MAX_BYTES + 64))
-        return record
+            record = parse_line(self._decoded(line_start, line_end, HEADER_MAX_BYTES + 64))
+        return record._replace(message=record.message.replace('\x00', '\ufffd'))
 
     def _message(self, line_start, line_end, filled):
         """The message of the header line at LINE_START, continuation lines joined by newlines."""

@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+
+from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
+    LogRecord,
+    datetime_key,
+    infer_year,
+    is_header,
+    iter_records,
+    parse_error,
+    parse_line,
+    strip_ansi,
+    time_key,
+    year_anchor,
+)
+
+# The literal samples of the platform spec, with the fields they must give.
+SPEC_SAMPLES = [
+    ("May  5 00:19:17 [8821:1] rpc EXTINFO Query('func=service.billdaily&item=310598&from=daily')",
+     (5, 5, 0, 19, 17, 8821, '1', 'rpc', 'EXTINFO',
+      "Query('func=service.billdaily&item=310598&from=daily')")),
+    ("Mar  6 18:33:01 [483562:72787] libmgr ERROR Error: Type: 'missed' Object: 'function' Value: "
+     "'payment_cash_register.check'",
+     (3, 6, 18, 33, 1, 483562, '72787', 'libmgr', 'ERROR',
+      "Error: Type: 'missed' Object: 'function' Value: 'payment_cash_register.check'")),
+    ("Mar  3 00:24:36 [9686:1] libmgr ERROR Error: Type: 'stat_addon_over_limit' Object: '' Value: ''",
+     (3, 3, 0, 24, 36, 9686, '1', 'libmgr', 'ERROR',
+      "Error: Type: 'stat_addon_over_limit' Object: '' Value: ''")),
+    ("Mar  3 00:24:37 [9686:1] sbin_utils INFO QUERY: func=service.autosuspend&item=323911&stat=on",
+     (3, 3, 0, 24, 37, 9686, '1', 'sbin_utils', 'INFO',
+      'QUERY: func=service.autosuspend&item=323911&stat=on')),
+]
+
+
+@pytest.mark.parametrize('line, fields', SPEC_SAMPLES)
+def test_spec_samples_parse_to_their_fields(line, fields):
+    assert tuple(parse_line(line)) == fields
+    assert is_header(line)
+
+
+def test_spec_errors_parse():
+    assert parse_error(parse_line(SPEC_SAMPLES[1][0]).message) == {
+        'type': 'missed', 'object': 'function', 'value': 'payment_cash_register.check'}
+    assert parse_line(SPEC_SAMPLES[2][0]).error == {'type': 'stat_addon_over_limit', 'object': '', 'value': ''}
+    assert parse_line(SPEC_SAMPLES[0][0]).error is None
+
+
+def test_thread_key():
+    record = parse_line(SPEC_SAMPLES[1][0])
+    assert record.thread_key == '483562:72787'
+
+
+def test_module_log_line_without_thread_and_unpadded_day():
+    record = parse_line('May 5 07:01:02 [31337] pmbillmgr INFO open ticket 12')
+    assert (record.month, record.day, record.pid, record.thread, record.logger) == (5, 5, 31337, None, 'pmbillmgr')
+    assert record.thread_key == '31337'
+    assert record.message == 'open ticket 12'
+
+
+def test_zero_padded_and_two_digit_days():
+    assert parse_line('May 05 07:01:02 [1:2] x INFO a').day == 5
+    assert parse_line('Dec 25 07:01:02 [1:2] x INFO a').day == 25
+
+
+def test_debug_line_keeps_source_position_in_message():
+    record = parse_line('Mar  6 18:33:00 [1:2] core DEBUG session.cpp:512 Opened session 7')
+    assert record.level == 'DEBUG'
+    assert record.message == 'session.cpp:512 Opened session 7'
+
+
+def test_colour_codes_around_level_and_line():
+    coloured = 'Mar  6 18:33:01 [1:2] libmgr \x1b[1;31mERROR\x1b[0m Error: Type: \'x\''
+    whole = '\x1b[31mMar  6 18:33:01 [1:2] libmgr ERROR boom\x1b[0m'
+    assert parse_line(coloured).level == 'ERROR'
+    assert parse_line(coloured).message == "Error: Type: 'x'"
+    assert parse_line(whole).message == 'boom'
+    assert strip_ansi(b'a\x1b[1;31mb\x1b[0m') == b'ab'
+
+
+def test_crlf_and_newline_are_not_part_of_the_message():
+    assert parse_line('Mar  6 18:33:01 [1:2] rpc INFO hello\r\n').message == 'hello'
+    assert parse_line('Mar  6 18:33:01 [1:2] rpc ERROR\r').message == ''
+
+
+def test_nul_bytes_before_a_header_are_tolerated():
+    assert parse_line('\x00\x00\x00Mar  6 18:33:01 [1:2] rpc INFO after a crash').message == 'after a crash'
+
+
+def test_continuation_lines_are_not_headers():
+    for line in ('<doc>', "  <error type='missed'>ERROR missed(x)</error>", '', 'Mar 6',
+                 'Foo  6 18:33:01 [1:2] rpc INFO not a month', 'Mar  6 18:33:01 rpc INFO no pid'):
+        assert not is_header(line), line
+        assert parse_line(line) is None, line
+
+
+def test_header_without_level_still_starts_a_record():
+    record = parse_line("Mar  6 18:33:01 [1:2] rpc Query('func=x')")
+    assert (record.logger, record.level, record.message) == ('rpc', '', "Query('func=x')")
+
+
+def test_error_forms():
+    assert parse_error("Error: Type: 'missed'") == {'type': 'missed', 'object': None, 'value': None}
+    assert parse_error("call failed: Error: Type: 'value' Object: 'period' Value: 'it's -1'") == {
+        'type': 'value', 'object': 'period', 'value': "it's -1"}
+    assert parse_error("Error: Type: 'a'\nError: Type: 'b'")['type'] == 'a'
+    assert parse_error('ERROR missed(currency)') is None
+
+
+def test_records_group_continuation_lines_with_their_header():
+    text = ("rotated from var/logs/billmgr.log.1.gz\n"
+            "Mar  6 18:33:01 [1:2] libmgr ERROR Error: Type: 'remote'\n"
+            "<doc>\n  <msg>ERROR remote(x)</msg>\n</doc>\n"
+            "Mar  6 18:33:02 [1:3] rpc INFO next\n")
+    groups = list(iter_records(text.splitlines(True)))
+    assert groups[0] == (None, ['rotated from var/logs/billmgr.log.1.gz'])
+    assert groups[1][0].level == 'ERROR'
+    assert groups[1][1] == ['<doc>', '  <msg>ERROR remote(x)</msg>', '</doc>']
+    assert groups[2][0].message == 'next' and groups[2][1] == []
+
+
+def _mtime(*parts):
+    return time.mktime(datetime(*parts).timetuple())
+
+
+def test_year_steps_back_when_the_month_runs_backwards():
+    anchor = year_anchor(_mtime(2025, 1, 5, 10, 0, 0))
+    december = parse_line('Dec 31 23:59:59 [1:2] rpc INFO last of the year')
+    january = parse_line('Jan  2 00:00:01 [1:2] rpc INFO first of the year')
+    assert infer_year(december.in_year_key, anchor) == 2024
+    assert infer_year(january.in_year_key, anchor) == 2025
+
+
+def test_year_tolerates_a_record_stamped_slightly_after_the_mtime():
+    anchor = year_anchor(_mtime(2025, 3, 6, 10, 0, 0))
+    later_that_day = parse_line('Mar  6 23:00:00 [1:2] rpc INFO clock in another zone')
+    two_days_later = parse_line('Mar  8 00:00:00 [1:2] rpc INFO last year')
+    assert infer_year(later_that_day.in_year_key, anchor) == 2025
+    assert infer_year(two_days_later.in_year_key, anchor) == 2024
+
+
+def test_time_keys_order_like_time():
+    moments = [datetime(2024, 12, 31, 23, 59, 59), datetime(2025, 1, 1, 0, 0, 0),
+               datetime(2025, 1, 31, 23, 0, 0), datetime(2025, 2, 1, 0, 0, 0), datetime(2025, 2, 1, 0, 0, 1)]
+    keys = [datetime_key(moment) for moment in moments]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert time_key(2025, 2, 1, 0, 0, 1) == keys[-1]
+
+
+def test_record_is_a_plain_tuple():
+    record = LogRecord(3, 6, 18, 33, 1, 1, None, 'rpc', 'INFO', 'x')
+    assert record.thread_key == '1'
+    assert record.in_year_key < LogRecord(3, 6, 18, 33, 2, 1, None, 'rpc', 'INFO', 'x').in_year_key
