@@ -76,8 +76,10 @@ class Lab:
         return results, proc
 
     def playbook(self, playbook, limit=None, extra_vars=None, check=False, diff=False, verbosity=0,
-                 env=None, inventory=None):
-        argv = [str(VENV_BIN / 'ansible-playbook'), '-i', inventory or self.inventory, str(playbook)]
+                 env=None, inventory_extra=()):
+        argv = [str(VENV_BIN / 'ansible-playbook'), '-i', self.inventory, str(playbook)]
+        for extra in inventory_extra:
+            argv += ['-i', extra]
         if limit:
             argv += ['--limit', limit]
         if extra_vars:
