@@ -78,9 +78,9 @@ options:
   reveal_secrets:
     description:
       - Return secret item parameters (C(lickey), passwords, tokens) as they are.
-      - The result is then marked no_log as soon as it holds rows, so Ansible never prints it; it can
-        still be registered and used by later tasks. Failures before any row (a wrong O(db_host))
-        still show their message.
+      - "Needs C(no_log: true) on the task, so that Ansible never prints the result at any verbosity;
+        the registered result keeps the values for later tasks. Without it the module fails before
+        connecting. (A module cannot mark its own result no_log; the task can.)"
     type: bool
     default: false
   timeout:
@@ -137,6 +137,7 @@ EXAMPLES = r'''
     queries: [item_params]
     item: 310601
     reveal_secrets: true
+  no_log: true
   register: lic
 
 - name: Ask another database server than the config names
@@ -265,6 +266,11 @@ def main():
     result = {'changed': False, 'rows': {}, 'sql': {}, 'errors': {}, 'db': {}}
     if params['timeout'] <= 0:
         module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'], **result)
+    # Ansible drops a module's own request to hide its result; only the task's no_log hides it.
+    if params['reveal_secrets'] and not module.no_log:
+        module.fail_json(msg='reveal_secrets: true returns license keys and passwords as they are: set '
+                             'no_log: true on the task, so that Ansible never prints them (the registered '
+                             'result keeps them)', **result)
 
     # Every entry is checked before the database is touched, so a bad id costs no connection.
     try:
@@ -303,11 +309,6 @@ def main():
             continue
         rows = typed_rows(answer[0] if answer else [], entry.query.types)
         result['rows'][entry.label] = mask_rows(entry.query, rows, params['reveal_secrets'])
-        if params['reveal_secrets']:
-            # Ansible then prints nothing of the result, at any verbosity; registered values stay usable.
-            # Set only once rows are in, so that a wrong DBHost still shows its message.
-            result['_ansible_no_log'] = True
-
     if result['errors']:
         module.fail_json(msg='the database refused %d of %d queries: %s'
                          % (len(result['errors']), len(statements),

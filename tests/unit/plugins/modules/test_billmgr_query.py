@@ -285,7 +285,6 @@ def test_every_named_query_returns_the_seeded_rows(run_module, real_root, seeded
 
     text = json.dumps(result)
     assert chosen.lickey not in text and DB_PASSWORD not in text
-    assert '_ansible_no_log' not in result
 
 
 def test_stuck_payments_hours_moves_the_cut(run_module, real_root, seeded):
@@ -297,12 +296,17 @@ def test_stuck_payments_hours_moves_the_cut(run_module, real_root, seeded):
     assert len(result['rows']['all']) == 3
 
 
-def test_reveal_returns_the_key_and_marks_the_result_no_log(run_module, real_root, seeded):
+def test_reveal_returns_the_key_to_a_no_log_task(run_module, real_root, seeded):
     chosen = pick(seeded.seed)
     result = run_module(billmgr_query, args(real_root, queries=['item_params'], item=chosen.license_item,
-                                            reveal_secrets=True))
+                                            reveal_secrets=True, _ansible_no_log=True))
     assert {'item': chosen.license_item, 'intname': 'lickey', 'value': chosen.lickey} in result['rows']['item_params']
-    assert result['_ansible_no_log'] is True
+
+
+def test_reveal_without_no_log_on_the_task_is_refused_before_connecting(run_module, fake):
+    result = run_module(billmgr_query, args(fake.root, queries=['item_params'], item=5, reveal_secrets=True))
+    assert result['failed'] and 'set no_log: true on the task' in result['msg']
+    assert fake.calls() == []
 
 
 def test_check_mode_answers_the_same(run_module, real_root):
