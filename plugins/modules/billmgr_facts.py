@@ -54,7 +54,10 @@ options:
     description:
       - The controller's current time, to measure the host's clock skew against.
       - Seconds since the epoch or an ISO 8601 time; an ISO time without an offset is read as UTC.
-        The first example passes the controller's clock as a number.
+        The first example passes the controller's clock as a number. Do not pass
+        C(now) with C(utc=true) through C(timestamp); that gives a UTC time without a zone, which
+        C(timestamp) reads as the controller's local time, so the skew is off by the controller's
+        UTC offset.
       - The skew includes the time the task takes to reach the host, usually well under two
         seconds. Without this option RV(billmgr_facts.clock.skew_seconds) is null.
     type: raw
