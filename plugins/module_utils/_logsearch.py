@@ -15,9 +15,13 @@ searched, so nothing here reads the file.  Stdlib only and no Ansible imports.
 
 from __future__ import annotations
 
-import ctypes
 import re
 from datetime import datetime
+
+try:
+    import ctypes
+except ImportError:  # a Python built without libffi: bytes.find serves
+    ctypes = None
 
 from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
     ANSI_PATTERN,
@@ -63,6 +67,8 @@ _ANSI_RE = re.compile(ANSI_PATTERN.encode('ascii'))
 
 def _libc_memmem():
     """libc's memmem, or None where ctypes or the symbol is missing."""
+    if ctypes is None:
+        return None
     try:
         function = ctypes.CDLL(None).memmem
     except (AttributeError, OSError, TypeError):
@@ -82,9 +88,12 @@ class Finder:
     def __init__(self, buf, use_memmem=True):
         self.buf = buf
         self.memmem = _MEMMEM if use_memmem else None
-        # An exported bytearray cannot be resized, so the address stays valid while this lives.
-        self._pinned = (ctypes.c_char * len(buf)).from_buffer(buf) if self.memmem else None
-        self.address = ctypes.addressof(self._pinned) if self.memmem else 0
+        self._pinned = None
+        self.address = 0
+        if self.memmem is not None:
+            # An exported bytearray cannot be resized, so the address stays valid while pinned.
+            self._pinned = (ctypes.c_char * len(buf)).from_buffer(buf)
+            self.address = ctypes.addressof(self._pinned)
 
     def over(self, token, hi):
         if self.memmem is None:
@@ -252,7 +261,7 @@ class BufferSearch:
     def _message(self, line_start, line_end, filled):
         """The message of the header line at LINE_START, continuation lines joined by newlines."""
         record = self._record(line_start, line_end)
-        following, _ = self._following_lines(line_end, filled, line_start + WINDOW_BYTES)
+        following = self._following_lines(line_end, filled, line_start + WINDOW_BYTES)[0]
         return '\n'.join([record.message] + following)
 
     def _detail(self, line_start, level, filled, base):
@@ -297,7 +306,7 @@ class BufferSearch:
 
     def _thread_record(self, line_start, filled, limit):
         line_end = self._line_end(line_start, filled)
-        following, _ = self._following_lines(line_end, filled, limit)
+        following = self._following_lines(line_end, filled, limit)[0]
         return [self._line_text(line_start, line_end)] + following
 
     def _thread_before(self, token, line_start, filled):

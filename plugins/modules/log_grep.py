@@ -21,7 +21,7 @@ description:
     file, so O(since) on a large log reads only its end.
 version_added: 0.1.0
 author:
-  - billmgr.ops contributors
+  - billmgr.ops contributors (@billmgr-ops)
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
   - billmgr.ops._common.attributes

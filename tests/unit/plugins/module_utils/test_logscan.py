@@ -61,8 +61,8 @@ def write_log(path, records, mtime=END, **style):
 def generated(rng, count, start=END - timedelta(hours=6), disorder=0, error_share=0.08):
     """COUNT records of a busy log: threads interleaved, XML continuations, ERROR in messages."""
     records, now = [], start
-    threads = [(rng.choice((4100, 4200)), str(rng.randint(1, 90000))) for _ in range(12)]
-    for _ in range(count):
+    threads = [(rng.choice((4100, 4200)), str(rng.randint(1, 90000))) for unused in range(12)]
+    for unused in range(count):
         now += timedelta(seconds=rng.choice((0, 0, 1, 1, 2, 7)))
         when = now - timedelta(seconds=rng.randint(0, disorder)) if disorder and rng.random() < 0.2 else now
         pid, thread = rng.choice(threads)
@@ -313,7 +313,7 @@ def test_bisected_window_is_exactly_the_brute_force_window(tmp_path, small_windo
     path = str(tmp_path / 'billmgr.log')
     written = write_log(path, generated(rng, 5000, disorder=45))
     times = sorted(w.rec.when for w in written)
-    for _ in range(6):
+    for unused in range(6):
         since = rng.choice(times) + timedelta(seconds=rng.choice((-1, 0, 1)))
         until = since + timedelta(seconds=rng.randint(0, 4000))
         for lo, hi in ((since, until), (since, None), (None, until)):
@@ -334,7 +334,7 @@ def test_window_reads_only_the_end_of_a_large_file(tmp_path):
 
 
 def test_window_after_the_file_reads_nothing(busy_log):
-    path, _ = busy_log
+    path = busy_log[0]
     result = scan([path], since=END + timedelta(days=2))
     assert result['scanned_bytes'] == 0 and result['counts']['by_level'] == {'ERROR': 0}
 
@@ -418,7 +418,7 @@ def _no_child_processes_left():
 
 
 def test_a_failing_worker_fails_the_scan(busy_log, monkeypatch):
-    path, _ = busy_log
+    path = busy_log[0]
     parent = os.getpid()
     scan_plain = _logscan._FileScan._scan_plain
 
@@ -433,7 +433,7 @@ def test_a_failing_worker_fails_the_scan(busy_log, monkeypatch):
 
 
 def test_workers_are_stopped_when_the_scan_fails(busy_log, monkeypatch):
-    path, _ = busy_log
+    path = busy_log[0]
     parent = os.getpid()
     scan_plain = _logscan._FileScan._scan_plain
 
