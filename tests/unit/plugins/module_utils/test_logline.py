@@ -130,20 +130,16 @@ def _mtime(*parts):
     return time.mktime(datetime(*parts).timetuple())
 
 
-def test_year_steps_back_when_the_month_runs_backwards():
-    anchor = year_anchor(_mtime(2025, 1, 5, 10, 0, 0))
-    december = parse_line('Dec 31 23:59:59 [1:2] rpc INFO last of the year')
-    january = parse_line('Jan  2 00:00:01 [1:2] rpc INFO first of the year')
-    assert infer_year(december.in_year_key, anchor) == 2024
-    assert infer_year(january.in_year_key, anchor) == 2025
-
-
-def test_year_tolerates_a_record_stamped_slightly_after_the_mtime():
-    anchor = year_anchor(_mtime(2025, 3, 6, 10, 0, 0))
-    later_that_day = parse_line('Mar  6 23:00:00 [1:2] rpc INFO clock in another zone')
-    two_days_later = parse_line('Mar  8 00:00:00 [1:2] rpc INFO last year')
-    assert infer_year(later_that_day.in_year_key, anchor) == 2025
-    assert infer_year(two_days_later.in_year_key, anchor) == 2024
+@pytest.mark.parametrize('mtime, line, year', [
+    # The month runs backwards from December to the January of the mtime: the year before.
+    ((2025, 1, 5, 10, 0, 0), 'Dec 31 23:59:59 [1:2] rpc INFO last of the year', 2024),
+    ((2025, 1, 5, 10, 0, 0), 'Jan  2 00:00:01 [1:2] rpc INFO first of the year', 2025),
+    # Stamped a little after the mtime (clock in another zone): still the mtime's year.
+    ((2025, 3, 6, 10, 0, 0), 'Mar  6 23:00:00 [1:2] rpc INFO clock in another zone', 2025),
+    ((2025, 3, 6, 10, 0, 0), 'Mar  8 00:00:00 [1:2] rpc INFO two days after the mtime', 2024),
+])
+def test_year_from_the_file_mtime(mtime, line, year):
+    assert infer_year(parse_line(line).in_year_key, year_anchor(_mtime(*mtime))) == year
 
 
 def test_time_keys_order_like_time():

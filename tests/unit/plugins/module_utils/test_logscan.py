@@ -149,6 +149,23 @@ def test_level_word_in_messages_and_continuations_is_not_counted(busy_log):
         re.search(r"Type: '(\w+)'", w.rec.message).group(1) for w in errors))
 
 
+def test_words_that_look_like_a_level_are_not_one(tmp_path):
+    text = ('May  5 10:00:00 [1:1] rpc ERRORS plural is another word\n'
+            'May  5 10:00:01 [1:1] rpc ERROR_X suffixed\n'
+            'May  5 10:00:02 [1:1] ERROR INFO a logger named ERROR\n'
+            'May  5 10:00:03 [1:1] rpc xERROR prefixed\n'
+            'May  5 10:00:04 [1:1] rpc INFO ERROR at the start of a message\n'
+            'May  5 10:00:05 [1:1] rpc ERROR\n'
+            'May  5 10:00:06 [1:1] rpc ERROR the one real record with text ERROR\n')
+    path = str(tmp_path / 'billmgr.log')
+    with open(path, 'w') as handle:
+        handle.write(text)
+    result = scan([path])
+    assert [m['offset'] for m in result['matches']] == [text.index('May  5 10:00:05'), text.index('May  5 10:00:06')]
+    assert [m['message'] for m in result['matches']] == ['', 'the one real record with text ERROR']
+    assert result['counts']['by_level'] == {'ERROR': 2}
+
+
 def test_multiline_message_stays_with_its_header(busy_log):
     path, written = busy_log
     result = scan([path], max_matches=10 ** 6, context='none')
@@ -213,6 +230,9 @@ def test_context_is_the_nearest_lines_before_and_after(tmp_path):
     records = [Rec(base + timedelta(seconds=i), *(mine if i % 2 else other), 'rpc', 'INFO', 'step %d' % i, ())
                for i in range(40)]
     records.insert(21, Rec(base + timedelta(seconds=21), 10, '1', 'libmgr', 'ERROR', 'boom', ('<doc/>',)))
+    # Another thread naming this one in its message is not this thread.
+    records.insert(20, Rec(base + timedelta(seconds=20), 10, '2', 'rpc', 'INFO', 'waiting for [10:1]', ()))
+    records.insert(24, Rec(base + timedelta(seconds=22), 10, '2', 'rpc', 'INFO', 'joined [10:1]', ()))
     path = str(tmp_path / 'billmgr.log')
     write_log(path, records)
     (match,) = scan([path], context_lines=5)['matches']
@@ -417,33 +437,29 @@ def _no_child_processes_left():
     return False
 
 
-def test_a_failing_worker_fails_the_scan(busy_log, monkeypatch):
-    path = busy_log[0]
+def _break_scanning(monkeypatch, where, message):
+    """Make searching a part raise RuntimeError(MESSAGE) in the parent or in the workers only."""
     parent = os.getpid()
     scan_plain = _logscan._FileScan._scan_plain
 
-    def broken_in_child(self, *args):
-        if os.getpid() != parent:
-            raise RuntimeError('disk on fire')
+    def broken(self, *args):
+        if (os.getpid() == parent) == (where == 'parent'):
+            raise RuntimeError(message)
         return scan_plain(self, *args)
-    monkeypatch.setattr(_logscan._FileScan, '_scan_plain', broken_in_child)
+    monkeypatch.setattr(_logscan._FileScan, '_scan_plain', broken)
+
+
+def test_a_failing_worker_fails_the_scan(busy_log, monkeypatch):
+    _break_scanning(monkeypatch, 'workers', 'disk on fire')
     with pytest.raises(LogScanError, match='a worker reading a part of the log failed: RuntimeError: disk on fire'):
-        scan([path], workers=2, parallel_min_bytes=0)
+        scan([busy_log[0]], workers=2, parallel_min_bytes=0)
     assert _no_child_processes_left()
 
 
 def test_workers_are_stopped_when_the_scan_fails(busy_log, monkeypatch):
-    path = busy_log[0]
-    parent = os.getpid()
-    scan_plain = _logscan._FileScan._scan_plain
-
-    def broken_in_parent(self, *args):
-        if os.getpid() == parent:
-            raise RuntimeError('parent gave up')
-        return scan_plain(self, *args)
-    monkeypatch.setattr(_logscan._FileScan, '_scan_plain', broken_in_parent)
+    _break_scanning(monkeypatch, 'parent', 'parent gave up')
     with pytest.raises(RuntimeError, match='parent gave up'):
-        scan([path], workers=3, parallel_min_bytes=0)
+        scan([busy_log[0]], workers=3, parallel_min_bytes=0)
     assert _no_child_processes_left()
 
 
