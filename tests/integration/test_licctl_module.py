@@ -33,7 +33,7 @@ def bm02_restored(lab):
 
 def test_a_valid_license_is_left_alone(lab):
     before = lab.host_path('bm01', 'var/licctl.log').read_bytes()
-    result, output = run(lab, 'bm01', {})
+    result, output = run(lab, 'bm01', None)
     assert not result.get('failed'), output
     assert (result['changed'], result['fetched']) == (False, False)
     assert result['license']['linked'] is True
