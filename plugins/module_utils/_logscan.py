@@ -31,7 +31,7 @@ import re
 import signal
 import struct
 from collections import namedtuple
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
     LEVELS,
@@ -44,6 +44,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._logsearch import (
     WINDOW_BYTES,
     BufferSearch,
 )
+from ansible_collections.billmgr.ops.plugins.module_utils._timespec import parse_time_or_relative
 
 # Large enough that per-read costs vanish, small enough that the buffer stays in the CPU cache
 # between the read that fills it and the search that follows (16 MiB measured twice as slow).
@@ -75,12 +76,19 @@ def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, conte
     """Records of LEVELS in SOURCES (read in the order given), as the dict ``log_grep`` returns.
 
     SOURCES: :class:`LogSource` tuples, or paths (the log is then named after the file).
+    LEVELS: level names (one name alone will do).
     PATTERN: a regex (text or compiled) searched in the message, continuation lines included.
-    SINCE, UNTIL: naive local datetimes, both ends included.
+    SINCE, UNTIL: both ends included; naive local datetimes, or text as ``_timespec`` reads it
+    (``'1h'``, ``'2024-03-06T18:33:00'``).
     WORKERS: processes for a large plain file (default: up to MAX_WORKERS, one per CPU).
     Returns ``matches`` (the first MAX_MATCHES, in file order), ``counts`` (over every match),
     ``scanned_bytes`` and ``truncated``.
     """
+    if isinstance(levels, str):
+        levels = [levels]
+    now = datetime.now()
+    since = parse_time_or_relative(since, now, 'since') if since is not None else None
+    until = parse_time_or_relative(until, now, 'until') if until is not None else None
     unknown = [level for level in levels if level not in LEVELS]
     if unknown:
         raise ValueError('unknown level %s: use %s' % (', '.join(unknown), ', '.join(LEVELS)))
@@ -93,15 +101,17 @@ def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, conte
     options = _Options(levels, pattern, since, until, context, context_lines, max_line_bytes,
                        chunk_bytes, disorder_seconds, workers, parallel_min_bytes, use_memmem)
     tally = _Tally(options.levels, max_matches)
-    search = BufferSearch(_buffer(options), options, tally)
+    buf = _take_buffer(options)
+    search = BufferSearch(buf, options, tally)
     try:
         for source in sources:
             if not isinstance(source, LogSource):
-                source = LogSource(_log_name(source), source)
+                source = LogSource(_log_name(os.fspath(source)), os.fspath(source))
             tally.by_log.setdefault(source.log, 0)
             _FileScan(source, options, search).run()
     finally:
         search.finder.release()
+        _SPARE_BUFFERS[:] = [buf]
     return tally.result()
 
 
@@ -110,8 +120,22 @@ def _log_name(path):
     return name[:-4] if name.endswith('.log') else name
 
 
-def _buffer(options):
-    return bytearray(options.chunk_bytes + 2 * WINDOW_BYTES + 2 * HEADER_MAX_BYTES)
+# The buffer of the last scan, for the next one in this process: allocating and zeroing megabytes
+# is a measurable part of a short windowed scan.
+_SPARE_BUFFERS = []
+
+
+def _buffer_size(options):
+    return options.chunk_bytes + 2 * WINDOW_BYTES + 2 * HEADER_MAX_BYTES
+
+
+def _take_buffer(options):
+    size = _buffer_size(options)
+    while _SPARE_BUFFERS:
+        spare = _SPARE_BUFFERS.pop()
+        if len(spare) == size:
+            return spare
+    return bytearray(size)
 
 
 class _Options:
@@ -459,7 +483,7 @@ def _worker_main(file_scan, start, end, write_fd):  # pragma: no cover - child p
     try:
         parent = file_scan.search
         tally = _Tally(file_scan.options.levels, parent.tally.capacity - len(parent.tally.matches))
-        search = BufferSearch(_buffer(file_scan.options), file_scan.options, tally)
+        search = BufferSearch(bytearray(_buffer_size(file_scan.options)), file_scan.options, tally)
         search.start_file(file_scan.source, file_scan.anchor)
         child = _FileScan(file_scan.source, file_scan.options, search)
         with io.FileIO(file_scan.source.path, 'r') as raw:

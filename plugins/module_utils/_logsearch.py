@@ -126,10 +126,12 @@ class BufferSearch:
         self.tally = tally
         self.source = None
         self.anchor = None
+        self._keys = {}
 
     def start_file(self, source, anchor):
         self.source = source
         self.anchor = anchor
+        self._keys = {}
 
     # ---------------------------------------------------------------- time keys
     def key(self, month, day, hour, minute, second):
@@ -139,7 +141,16 @@ class BufferSearch:
     def header_key(self, data, start, end):
         """Time key of the header line starting at START of DATA, or None if it is no header."""
         match = _header_match(data, start, end)
-        return None if match is None else self.key(*match.group(1, 2, 3, 4, 5))
+        if match is None:
+            return None
+        # Neighbouring lines share their second: remember the last keys instead of rebuilding them.
+        stamp = match.group(1, 2, 3, 4, 5)
+        key = self._keys.get(stamp)
+        if key is None:
+            if len(self._keys) > 4096:
+                self._keys.clear()
+            key = self._keys[stamp] = self.key(*stamp)
+        return key
 
     def in_window(self, key):
         options = self.options

@@ -472,9 +472,19 @@ def test_lab_generator_agrees_when_present(tmp_path):
     assert stats['error_substring_lines'] > stats['error_records']
 
 
+def test_convenient_argument_forms(busy_log, tmp_path):
+    path = busy_log[0]
+    since = END - timedelta(hours=2)
+    reference = scan([path], levels=['ERROR'], since=since)
+    assert scan([tmp_path / 'billmgr.log'], levels='ERROR', since=since.isoformat()) == reference
+    # The log ends long before the last hour: nothing of it is read.
+    assert scan([path], since='1h')['scanned_bytes'] == 0
+
+
 @pytest.mark.parametrize('bad, message', [
     (dict(levels=['FATAL']), 'unknown level FATAL'),
     (dict(context='all'), 'context must be one of thread, none'),
+    (dict(since='yesterday-ish'), "since: 'yesterday-ish' is not an ISO 8601 time"),
 ])
 def test_bad_arguments(tmp_path, bad, message):
     with pytest.raises(ValueError, match=message):
