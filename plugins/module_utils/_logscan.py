@@ -258,18 +258,23 @@ class _FileScan:
         if end <= start:
             return
         parts = self._split(raw.fileno(), start, end)
-        # Workers start first so that they search while this process searches the first part;
-        # a worker not collected (this process failed) is killed.
+        # Workers start first so that they search while this process searches the first part.
+        # A part no worker could be forked for is searched here, in its turn; a worker not
+        # collected (this process failed) is killed.
         workers = []
         try:
-            for part_start, part_end in parts[1:]:
-                workers.append(_Worker(self, part_start, part_end))
-            self._scan_plain(raw, parts[0][0], parts[0][1])
+            for part in parts[1:]:
+                workers.append(_Worker.start(self, *part) or part)
+            self._scan_plain(raw, *parts[0])
             for worker in workers:
-                self.search.tally.merge(worker.collect())
+                if isinstance(worker, _Worker):
+                    self.search.tally.merge(worker.collect())
+                else:
+                    self._scan_plain(raw, *worker)
         finally:
             for worker in workers:
-                worker.kill()
+                if isinstance(worker, _Worker):
+                    worker.kill()
 
     def _scan_plain(self, raw, start, end):
         read_from = max(0, start - WINDOW_BYTES)
@@ -439,16 +444,25 @@ class _ChunkLoop:
 class _Worker:
     """A forked process searching [START, END) of a plain file; ``collect()`` gives its tally."""
 
-    def __init__(self, file_scan, start, end):
-        self.pid = None
+    def __init__(self, pid, reader):
+        self.pid = pid
+        self.reader = reader
+
+    @classmethod
+    def start(cls, file_scan, start, end):
+        """A running worker, or None when the host lets this process fork no more."""
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return None
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
             os.close(read_fd)
             _worker_main(file_scan, start, end, write_fd)
         os.close(write_fd)
-        self.pid = pid
-        self.reader = os.fdopen(read_fd, 'rb')
+        return cls(pid, os.fdopen(read_fd, 'rb'))
 
     def collect(self):
         try:

@@ -240,8 +240,7 @@ class BufferSearch:
         """Bytes [START, END) of the buffer as text: bounded, colourless, without CR."""
         limit = max(limit or 0, self.options.max_line_bytes)
         cut = end - start > limit
-        raw = bytes(self.buf[start:start + limit if cut else end])
-        text = strip_ansi(raw.decode('utf-8', 'replace')).rstrip('\r')
+        text = strip_ansi(self.buf[start:start + limit if cut else end].decode('utf-8', 'replace')).rstrip('\r')
         return text + TRUNCATION_MARK % limit if cut else text
 
     def _line_text(self, start, end):
@@ -349,6 +348,8 @@ class BufferSearch:
 
 def _header_match(data, start, end):
     """The STAMP_PID match of the header line at START of DATA (colour removed if need be)."""
+    if start >= end or data[start] not in _HEADER_FIRST:
+        return None
     match = _STAMP_PID_RE.match(data, start, end)
     if match is None and data.find(_ESC, start, end) >= 0:
         match = _STAMP_PID_RE.match(_ANSI_RE.sub(b'', bytes(data[start:end])))

@@ -463,6 +463,23 @@ def test_workers_are_stopped_when_the_scan_fails(busy_log, monkeypatch):
     assert _no_child_processes_left()
 
 
+def test_parts_no_worker_could_take_are_searched_in_turn(busy_log, monkeypatch):
+    path = busy_log[0]
+    reference = scan([path], max_matches=10 ** 6, workers=1)
+    forks = []
+
+    def fork_once():
+        forks.append(1)
+        if len(forks) > 1:
+            raise OSError(11, 'Resource temporarily unavailable')
+        return real_fork()
+    real_fork = os.fork
+    monkeypatch.setattr(os, 'fork', fork_once)
+    assert scan([path], max_matches=10 ** 6, workers=3, parallel_min_bytes=0) == reference
+    assert len(forks) == 2
+    assert _no_child_processes_left()
+
+
 def test_lab_generator_agrees_when_present(tmp_path):
     loggen_big = pytest.importorskip('billmgr_lab.loggen_big')
     path = tmp_path / 'billmgr.log'
