@@ -43,6 +43,7 @@ class FilterModule:
             'findings_report': findings_report,
             'findings_summary': findings_summary,
             'evidence_view': evidence_view,
+            'html_escaped': _report.html_escaped,
             'prom_label': _report.prom_label,
             'md_inline': _report.md_inline,
             'md_fence': _report.md_fence,

@@ -11,6 +11,7 @@ tests call these directly. The shape produced here is documented in
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -392,6 +393,19 @@ def _cell_text(value):
 
 def _json_text(value, indent=2):
     return json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+
+
+def html_escaped(value):
+    """A copy of VALUE with every string in it, dict keys included, escaped for HTML text and
+    attributes. Escaping the data once, before a template sees it, leaves no value to forget:
+    Ansible's templating does not autoescape, not even in an autoescape block."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, Mapping):
+        return {html_escaped(key): html_escaped(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [html_escaped(item) for item in value]
+    return value
 
 
 def prom_label(value):
