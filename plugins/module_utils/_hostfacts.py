@@ -43,6 +43,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._platformfacts import 
     platform_facts,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._procscan import PROC
+from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import GATHERERS as SWEEP_GATHERERS
+from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWEEP_SECTIONS, SectionError
 
 SECTIONS = ('os', 'clock', 'disk', 'memory', 'kernel_errors', 'journal_errors', 'platform', 'cron', 'debug')
 
@@ -71,7 +73,7 @@ class FactsRequest:
 
     def __init__(self, layout, runner, supported_os=(), reference_epoch=None, since_local=None,
                  error_pattern=None, error_lines=10, debug_threshold=8, mgrctl_timeout=10, tool_timeout=10,
-                 now=None):
+                 now=None, logs=('billmgr',), stuck_payment_hours=2):
         self.layout = layout
         self.runner = runner
         self.supported_os = supported_os
@@ -82,6 +84,8 @@ class FactsRequest:
         self.debug_threshold = debug_threshold
         self.mgrctl_timeout = mgrctl_timeout
         self.tool_timeout = tool_timeout
+        self.logs = list(logs)
+        self.stuck_payment_hours = stuck_payment_hours
         self.now = time.time() if now is None else now
         self.paths = dict(HOST_PATHS)
         self.find_tool = find_tool
@@ -182,8 +186,16 @@ GATHERERS = {
 }
 
 
+GATHERERS.update(SWEEP_GATHERERS)
+# The sweep's sections come last: they read logs and the database, the slowest parts.
+ALL_SECTIONS = SECTIONS + SWEEP_SECTIONS
+
+
 def _failed_section(name, request, exc):
-    error = 'gathering %s failed: %s: %s' % (name, type(exc).__name__, exc)
+    if isinstance(exc, SectionError):
+        error = str(exc)
+    else:
+        error = 'gathering %s failed: %s: %s' % (name, type(exc).__name__, exc)
     if name == 'disk':
         entry = failed_entry('/', error)
         entry['serves'] = disk_paths(request.layout.root)
@@ -194,7 +206,7 @@ def _failed_section(name, request, exc):
 def gather(request, sections=SECTIONS):
     """``{section: facts}`` for every name of SECTIONS, in the canonical order."""
     facts = {}
-    for name in SECTIONS:
+    for name in ALL_SECTIONS:
         if name not in sections:
             continue
         try:

@@ -30,12 +30,31 @@ description:
 options:
   gather:
     description:
-      - The sections to gather; V(all) gathers every one. Sections not gathered are absent from the
-        result.
+      - The sections to gather; V(all) gathers every host and platform section (C(os) to C(debug)).
+        Sections not gathered are absent from the result.
+      - The sweep's sections are asked for by name, or all at once with V(sweep) (V(all) and
+        four more) - V(license) (as M(billmgr.ops.licctl_info) sees it), V(log_errors) (ERROR
+        records of O(logs) since O(since), counted by error type with one sample thread each),
+        V(early_stops) (services billmaintain stopped early since O(since), with the reason) and
+        V(database) (stuck payments, the item event backlog, promised payments and credit limits,
+        read with the platform's own DB settings as M(billmgr.ops.billmgr_query) does).
+      - With the sweep's sections one call holds everything the health sweep judges, in one round
+        trip per host.
     type: list
     elements: str
-    choices: [all, os, clock, disk, memory, kernel_errors, journal_errors, platform, cron, debug]
+    choices: [all, sweep, os, clock, disk, memory, kernel_errors, journal_errors, platform, cron, debug,
+              license, log_errors, early_stops, database]
     default: [all]
+  logs:
+    description:
+      - The logs the V(log_errors) section reads (names under C(var/), globs allowed), as O(billmgr.ops.log_grep#module:logs).
+    type: list
+    elements: str
+    default: [billmgr]
+  stuck_payment_hours:
+    description: Payments in status 2 (in pay) older than this many hours count as stuck in the V(database) section.
+    type: int
+    default: 2
   supported_os:
     description:
       - The operating systems the platform is supported on, for RV(billmgr_facts.os.supported).
@@ -504,6 +523,71 @@ billmgr_facts:
             previous:
               description: The level the operator had before; null when unmanaged or there was no line.
               type: int
+    license:
+      description:
+        - The license (only with V(license) or V(sweep) in O(gather)), as RV(billmgr.ops.licctl_info#module:license)
+          without C(raw).
+      returned: when asked for
+      type: dict
+      sample: {id: 123456, linked: true, expires: '2027-03-01', days_left: 98, trial_used: false, fields: {}}
+    log_errors:
+      description: ERROR records since O(since) (only with V(log_errors) or V(sweep) in O(gather)).
+      returned: when asked for
+      type: dict
+      contains:
+        since:
+          description: Start of the window, host local time.
+          type: str
+        total:
+          description: ERROR records in the window, over every log read.
+          type: int
+        by_error_type:
+          description:
+            - "Per error type (the type named in C(Error: Type: '..'); V(other) for records without one)
+              its C(count) and one sample record (C(log), C(time), C(thread_key), C(message), C(context))."
+          type: dict
+        missing:
+          description: Logs of O(logs) that do not exist.
+          type: list
+          elements: str
+      sample: {since: '2026-11-22T14:00:00', total: 25, missing: [],
+               by_error_type: {missed: {count: 25, thread_key: '8821:17', time: '2026-11-23T13:40:01'}}}
+    early_stops:
+      description: Services stopped early since O(since) (only with V(early_stops) or V(sweep) in O(gather)).
+      returned: when asked for
+      type: dict
+      contains:
+        items:
+          description:
+            - One entry per stop, C(item), C(reason) (V(not_enough_money), V(stat_addon_over_limit) or
+              V(unknown)), C(time), C(thread), and for V(not_enough_money) the C(amount), C(have),
+              C(currency), C(deficit) and C(limit) of the error.
+          type: list
+          elements: dict
+      sample: {items: [{item: 310598, reason: not_enough_money, amount: '12.50', have: '3.00', currency: RUB,
+                        deficit: '9.50', limit: '0', time: '2026-11-23T00:17:33', thread: '8821:1'}]}
+    database:
+      description:
+        - Look-ups of the sweep (only with V(database) or V(sweep) in O(gather)); C(error) alone when
+          the database did not answer. The password is never returned.
+      returned: when asked for
+      type: dict
+      contains:
+        stuck_payments:
+          description: Rows of the C(stuck_payments) query of M(billmgr.ops.billmgr_query).
+          type: list
+          elements: dict
+        itemevent_backlog:
+          description: C(count), C(oldest) and C(oldest_age_seconds) of the events waiting.
+          type: dict
+        promised_payments:
+          description: Rows of the C(promised_payments) query.
+          type: list
+          elements: dict
+        credit_limits:
+          description: Rows of the C(credit_limits) query.
+          type: list
+          elements: dict
 '''
 
 import time
@@ -514,19 +598,26 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.billmgr.ops.plugins.module_utils._clockinfo import ReferenceTimeError, parse_reference_time
 from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import DEFAULT_PATTERN, PatternError, compile_pattern
 from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import SECTIONS, FactsRequest, gather
+from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, check_name
+from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWEEP_SECTIONS
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import DEFAULT_SUPPORTED, SupportedOsError, normalize_supported
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, parse_time_or_relative
 
 
-def _validated(params, now):
+def _validated(params, now, layout):
     """The options as a FactsRequest's keywords; raises ValueError with an operator's message."""
     for name in ('mgrctl_timeout', 'tool_timeout'):
         if params[name] <= 0:
             raise ValueError('%s must be a number of seconds above 0, not %s' % (name, params[name]))
     if params['error_lines'] < 0:
         raise ValueError('error_lines must be 0 or more, not %s' % params['error_lines'])
+    if not 1 <= params['stuck_payment_hours'] <= 24 * 365:
+        raise ValueError('stuck_payment_hours must be a number of hours from 1 to 8760, not %s'
+                         % params['stuck_payment_hours'])
+    for name in params['logs']:
+        check_name(name, layout)
     if not 0 <= params['debug_threshold'] <= 9:
         raise ValueError('debug_threshold must be a debug.conf level from 0 to 9, not %s' % params['debug_threshold'])
     return {
@@ -538,6 +629,8 @@ def _validated(params, now):
         'debug_threshold': params['debug_threshold'],
         'mgrctl_timeout': params['mgrctl_timeout'],
         'tool_timeout': params['tool_timeout'],
+        'logs': params['logs'],
+        'stuck_payment_hours': params['stuck_payment_hours'],
     }
 
 
@@ -545,7 +638,10 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             mgr_root=dict(type='path', default=DEFAULT_MGR_ROOT),
-            gather=dict(type='list', elements='str', default=['all'], choices=['all'] + list(SECTIONS)),
+            gather=dict(type='list', elements='str', default=['all'],
+                        choices=['all', 'sweep'] + list(SECTIONS) + list(SWEEP_SECTIONS)),
+            logs=dict(type='list', elements='str', default=['billmgr']),
+            stuck_payment_hours=dict(type='int', default=2),
             supported_os=dict(type='list', elements='raw', default=list(DEFAULT_SUPPORTED)),
             reference_time=dict(type='raw'),
             since=dict(type='str', default='24h'),
@@ -558,12 +654,15 @@ def main():
         supports_check_mode=True,
     )
     layout = MgrLayout(module.params['mgr_root'])
-    sections = SECTIONS if 'all' in module.params['gather'] else [
-        name for name in SECTIONS if name in module.params['gather']]
+    asked = set(module.params['gather'])
+    if 'sweep' in asked:
+        asked.update(('all',) + SWEEP_SECTIONS)
+    sections = [name for name in SECTIONS + SWEEP_SECTIONS
+                if name in asked or ('all' in asked and name in SECTIONS)]
     now = time.time()
     try:
-        options = _validated(module.params, now)
-    except (ValueError, ReferenceTimeError, PatternError, SupportedOsError, TimeSpecError) as exc:
+        options = _validated(module.params, now, layout)
+    except (ValueError, ReferenceTimeError, PatternError, SupportedOsError, TimeSpecError, LogSourceError) as exc:
         module.fail_json(msg=str(exc), changed=False)
     request = FactsRequest(layout, Runner(module.run_command), now=now, **options)
 

@@ -77,6 +77,11 @@ license:
       type: str
       returned: always
       sample: '2027-03-01'
+    expires_text:
+      description: The C(Expire) value exactly as printed; null when there was no such line.
+      type: str
+      returned: always
+      sample: '2027-03-01'
     days_left:
       description: Days from today (host clock) to RV(license.expires); negative once expired; null without a date.
       type: int
@@ -113,33 +118,14 @@ rc:
 '''
 
 import os
-import re
-from datetime import date
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import (
-    days_left,
-    info_argv,
-    mask_secret,
-    parse_info,
-    trial_used,
-)
+from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, is_safe_name
-
-_SECRET_KEY_RE = re.compile(r'key|pass|secret|token', re.IGNORECASE)
-
-
-def _secrets(fields):
-    """Values of lines whose key looks like a secret; licctl's full output is not documented."""
-    return [value for key, value in fields.items() if value and _SECRET_KEY_RE.search(key)]
-
-
-def _hide(text, secrets):
-    for secret in secrets:
-        text = mask_secret(text, secret)
-    return text
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
 
 
 def main():
@@ -156,8 +142,7 @@ def main():
         module.fail_json(msg='manager %r is not a platform name: give it as licctl takes it, e.g. billmgr' % (manager,))
     layout = MgrLayout(module.params['mgr_root'], manager)
     argv = info_argv(layout.licctl, manager)
-    license_info = {'id': None, 'linked': False, 'expires': None, 'days_left': None, 'fields': {},
-                    'trial_used': trial_used(layout.licctl_log), 'raw': ''}
+    license_info, _none = license_facts('', layout.licctl_log)
     result = {'changed': False, 'license': license_info, 'cmd': argv, 'rc': None}
 
     if not os.path.exists(layout.licctl):
@@ -168,25 +153,17 @@ def main():
 
     run = Runner(module.run_command).run(argv, module.params['timeout'])
     result['rc'] = run.rc
-    info = parse_info(run.stdout)
-    secrets = _secrets(info['fields'])
-    license_info.update(fields=dict((key, _hide(value, secrets)) for key, value in info['fields'].items()),
-                        raw=_hide(run.stdout, secrets))
+    found, secrets = license_facts(run.stdout, layout.licctl_log)
     if run.rc != 0 or run.timed_out:
+        license_info.update(fields=found['fields'], raw=found['raw'])
         module.fail_json(
             msg='%s info %s failed (exit status %s): %s'
-                % (layout.licctl, manager, run.rc, _hide(run.output, secrets) or 'no output'),
+                % (layout.licctl, manager, run.rc, mask_all(run.output, secrets) or 'no output'),
             **result)
-
-    license_info.update(
-        id=info['id'],
-        linked=info['linked'],
-        expires=info['expires'].isoformat() if info['expires'] else None,
-        days_left=days_left(info['expires'], date.today()),
-    )
-    if info['expires_text'] and info['expires'] is None:
+    result['license'] = found
+    if found['expires_text'] and found['expires'] is None:
         module.warn('licctl printed Expire: %r, which is not a date this module understands; '
-                    'license.expires is null, see license.raw' % (info['expires_text'],))
+                    'license.expires is null, see license.raw' % (found['expires_text'],))
     module.exit_json(**result)
 
 

@@ -146,7 +146,10 @@ class Fleet:
         template = mariadb.MariaDBServer(self.dir / 'mysql-template')
         template.install()
         state = {'dir': str(self.dir), 'scenario': str(scenario_path or 'default'), 'light': light,
-                 'ssh_port': ssh_port, 'hosts': {}, 'shared_mysql': None}
+                 'ssh_port': ssh_port, 'hosts': {}, 'shared_mysql': None,
+                 # SSH multiplexing masters of an earlier fleet on the same addresses must not be
+                 # reused: each fleet gets its own control socket directory.
+                 'control_path_dir': str(self.dir / 'cp' / secrets.token_hex(4))}
         shared = None
         if light:
             shared = mariadb.MariaDBServer(self.dir / 'shared-mysql')
@@ -348,6 +351,7 @@ class Fleet:
                 'ansible_ssh_common_args': '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'
                                            ' -o LogLevel=ERROR',
                 'ansible_python_interpreter': SYSTEM_PYTHON,
+                'ansible_control_path_dir': state['control_path_dir'],
                 'billmgr_mgr_root': '/usr/local/mgr5',
             }}}}}
         self.inventory_file.write_text(
@@ -377,6 +381,7 @@ class Fleet:
             self.state_file.unlink()
         if self.inventory_file.exists():
             self.inventory_file.unlink()
+        shutil.rmtree(self.dir / 'cp', ignore_errors=True)
         if not quiet:
             print('lab: stopped %d process group(s); nothing of the lab is running' % stopped
                   if stopped else 'lab: nothing was running')

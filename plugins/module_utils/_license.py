@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The license as every module returns it, built once from ``licctl info`` output.
+
+Stdlib only and no Ansible imports.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ansible_collections.billmgr.ops.plugins.module_utils._licctl import days_left, parse_info, trial_used
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret, mask_all
+
+
+def license_facts(info_output, licctl_log, today=None):
+    """``(license, secrets)``: the ``license`` dict modules return, and the values it masked.
+
+    Lines of ``licctl info`` whose key looks secret (key, pass, secret, token) keep their key but
+    not their value: which keys licctl really prints is not documented.
+    """
+    info = parse_info(info_output)
+    secrets = [value for key, value in info['fields'].items() if value and looks_secret(key)]
+    facts = {
+        'id': info['id'],
+        'linked': info['linked'],
+        'expires': info['expires'].isoformat() if info['expires'] else None,
+        'expires_text': info['expires_text'],
+        'days_left': days_left(info['expires'], today or date.today()),
+        'fields': dict((key, mask_all(value, secrets)) for key, value in info['fields'].items()),
+        'trial_used': trial_used(licctl_log),
+        'raw': mask_all(info_output or '', secrets),
+    }
+    return facts, secrets

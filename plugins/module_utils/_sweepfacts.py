@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sweep's sections of billmgr_facts: license, log errors, early stops, database look-ups.
+
+They reuse what licctl_info, log_grep and billmgr_query stand on, so that a health sweep costs one
+module call per host. Each returns a dict; a failure raises and becomes the section's ``error``.
+Stdlib only and no Ansible imports.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import db_settings
+from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import SCAN_LEVELS, SCAN_PATTERN, early_stops
+from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._logscan import scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logsources import find_sources
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
+    MysqlClient,
+    MysqlError,
+    find_client,
+    typed_rows,
+)
+from ansible_collections.billmgr.ops.plugins.module_utils._queries import build_sql, plan
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
+
+SWEEP_SECTIONS = ('license', 'log_errors', 'early_stops', 'database')
+SWEEP_QUERIES = ('stuck_payments', 'itemevent_backlog', 'promised_payments', 'credit_limits')
+# Enough to count every error type and keep one sample thread each without a large result.
+LOG_SAMPLE_MATCHES = 200
+EARLY_STOP_MATCHES = 20000
+OTHER_ERRORS = 'other'
+
+
+class SectionError(Exception):
+    """A section could not be gathered; the message says why and what to check."""
+
+
+def license_section(request):
+    layout = request.layout
+    if not os.path.exists(layout.licctl):
+        raise SectionError('licctl not found at %s' % layout.licctl)
+    run = request.runner.run(info_argv(layout.licctl, layout.manager), request.tool_timeout)
+    found, secrets = license_facts(run.stdout, layout.licctl_log)
+    if run.timed_out:
+        raise SectionError('licctl info did not answer within %s seconds' % request.tool_timeout)
+    if run.rc != 0:
+        raise SectionError('licctl info failed (exit status %s): %s'
+                           % (run.rc, mask_all(run.output, secrets) or 'no output'))
+    del found['raw']
+    return found
+
+
+def log_errors_section(request):
+    sources, missing = find_sources(request.layout, request.logs)
+    found = scan(sources, levels=('ERROR',), since=request.since_local, context='thread', context_lines=10,
+                 max_matches=LOG_SAMPLE_MATCHES)
+    counts = dict(found['counts'].get('by_error_type') or {})
+    total = sum((found['counts'].get('by_level') or {}).values())
+    untyped = total - sum(counts.values())
+    if untyped > 0:
+        counts[OTHER_ERRORS] = untyped
+    samples = {}
+    for match in found['matches']:
+        kind = (match.get('error') or {}).get('type') or OTHER_ERRORS
+        if kind not in samples:
+            samples[kind] = dict((key, match.get(key)) for key in ('log', 'time', 'thread_key', 'message', 'context'))
+    by_type = {}
+    for kind, count in counts.items():
+        entry = {'count': count}
+        entry.update(samples.get(kind, {}))
+        by_type[kind] = entry
+    return {'since': request.since_text, 'total': total, 'by_error_type': by_type, 'missing': missing,
+            'truncated': found.get('truncated', False), 'scanned_bytes': found.get('scanned_bytes')}
+
+
+def early_stops_section(request):
+    sources, missing = find_sources(request.layout, ['billmaintain'])
+    found = scan(sources, levels=SCAN_LEVELS, pattern=SCAN_PATTERN, since=request.since_local, context='none',
+                 max_matches=EARLY_STOP_MATCHES)
+    return {'since': request.since_text, 'items': early_stops(found['matches']), 'missing': missing,
+            'truncated': found.get('truncated', False)}
+
+
+def database_section(request):
+    settings = db_settings(request.layout)
+    client_path = find_client(request.find_tool)
+    if client_path is None:
+        raise SectionError('no database client (mariadb or mysql) on the host')
+    client = MysqlClient(request.runner, client_path, settings, timeout=request.tool_timeout)
+    planned = plan(list(SWEEP_QUERIES), {'hours': request.stuck_payment_hours})
+    now = datetime.now()
+    try:
+        answers = client.select(';\n'.join(build_sql(entry, now) for entry in planned))
+    except MysqlError as exc:
+        return {'error': 'the database at %s (%s) did not answer: %s'
+                         % (settings.address, settings.name, mask_all(str(exc), [settings.password]))}
+    rows = dict((entry.label, typed_rows(answer, entry.query.types)) for entry, answer in zip(planned, answers))
+    backlog = (rows.get('itemevent_backlog') or [{}])[0]
+    return {
+        'db': settings.public(),
+        'stuck_payments': rows.get('stuck_payments', []),
+        'itemevent_backlog': {'count': backlog.get('count') or 0, 'oldest': backlog.get('oldest'),
+                              'oldest_age_seconds': backlog.get('oldest_age_seconds')},
+        'promised_payments': rows.get('promised_payments', []),
+        'credit_limits': rows.get('credit_limits', []),
+    }
+
+
+GATHERERS = {
+    'license': license_section,
+    'log_errors': log_errors_section,
+    'early_stops': early_stops_section,
+    'database': database_section,
+}
