@@ -292,8 +292,8 @@ def decide(hosts, fail_on):
         for record in hosts:
             for finding in record['findings']:
                 if severity_rank(finding['severity']) <= severity_rank(fail_on):
-                    failing.append({'host': record['host'], 'id': finding['id'], 'key': finding['key'],
-                                     'severity': finding['severity']})
+                    failing.append({'host': record['host'], 'id': finding['id'],
+                                    'key': finding['key'], 'severity': finding['severity']})
     return {'fail_on': fail_on, 'failed': bool(failing), 'failing': failing}
 
 

@@ -31,7 +31,7 @@ def build(hosts=None, **overrides):
 
 def test_the_role_s_filters_are_all_there():
     assert sorted(FILTERS) == ['evidence_view', 'findings_problems', 'findings_report', 'findings_summary',
-                               'md_fence', 'md_inline', 'prom_label']
+                               'html_escaped', 'md_fence', 'md_inline', 'prom_label']
 
 
 @pytest.mark.parametrize('name', sorted(FILTERS))
@@ -77,3 +77,4 @@ def test_escapes_are_exposed():
     assert FILTERS['md_inline']('<x>') == '\\<x\\>'
     assert FILTERS['md_fence']('x', 'json') == '```json\nx\n```'
     assert FILTERS['evidence_view']({'licctl_id': 0})['kind'] == 'map'
+    assert FILTERS['html_escaped'](['<b>']) == ['&lt;b&gt;']

@@ -17,6 +17,7 @@ from ansible_collections.billmgr.ops.plugins.plugin_utils._report import (
     compare,
     decide,
     evidence_view,
+    html_escaped,
     md_fence,
     md_inline,
     normalize_hosts,
@@ -371,6 +372,20 @@ def test_evidence_dicts_and_mixed_lists_nest_until_too_deep():
         {'kind': 'map', 'items': [{'key': 'm', 'value': {'kind': 'text', 'text': '/'}}]},
         {'kind': 'text', 'text': 'x'}]}
     assert items['deep']['items'][0]['value']['items'][0]['value'] == {'kind': 'json', 'text': '{\n  "c": 1\n}'}
+
+
+def test_html_escaping_reaches_every_string_and_key_and_nothing_else():
+    data = {'<k>': ['<script>"x"</script>', 1, None, True, {'a&b': ("it's",)}], 'n': 2.5}
+    assert html_escaped(data) == {
+        '&lt;k&gt;': ['&lt;script&gt;&quot;x&quot;&lt;/script&gt;', 1, None, True, {'a&amp;b': ['it&#x27;s']}],
+        'n': 2.5}
+    assert data['<k>'][0] == '<script>"x"</script>'
+
+
+def test_an_escaped_report_still_builds_its_evidence_view():
+    escaped = html_escaped(report([host('bm01', finding('log_errors', evidence=['<script>']))]))
+    view = evidence_view(escaped['hosts'][0]['findings'][0]['evidence'])
+    assert view == {'kind': 'lines', 'lines': ['&lt;script&gt;']}
 
 
 def test_prometheus_label_escapes():
