@@ -80,18 +80,13 @@ def problems(hosts):
     found = []
     seen_hosts = set()
     for index, record in enumerate(hosts):
-        where = 'billmgr_report_hosts[%d]' % index
-        if not isinstance(record, Mapping):
-            found.append('%s must be a dict, got %s' % (where, type(record).__name__))
+        where, named = _labelled('billmgr_report_hosts[%d]' % index, record, 'host', found)
+        if where is None:
             continue
-        name = record.get('host')
-        if not isinstance(name, str) or not name:
-            found.append('%s: host must be a non-empty string' % where)
-        else:
-            where = '%s (%s)' % (where, name)
-            if name in seen_hosts:
+        if named:
+            if record['host'] in seen_hosts:
                 found.append('%s: host appears twice; every host gets one record' % where)
-            seen_hosts.add(name)
+            seen_hosts.add(record['host'])
         try:
             parse_bool(record.get('reachable', True))
         except ValueError:
@@ -108,19 +103,27 @@ def problems(hosts):
     return found
 
 
+def _labelled(where, record, field, found):
+    """(where, named): WHERE with RECORD's FIELD appended when RECORD is a dict naming itself there,
+    (None, False) when it is no dict at all; what is wrong goes to FOUND."""
+    if not isinstance(record, Mapping):
+        found.append('%s must be a dict, got %s' % (where, type(record).__name__))
+        return None, False
+    name = record.get(field)
+    if not isinstance(name, str) or not name:
+        found.append('%s: %s must be a non-empty string' % (where, field))
+        return where, False
+    return '%s (%s)' % (where, name), True
+
+
 def _finding_problems(where, findings):
     found = []
     identities = set()
     for index, finding in enumerate(findings):
-        here = '%s findings[%d]' % (where, index)
-        if not isinstance(finding, Mapping):
-            found.append('%s must be a dict, got %s' % (here, type(finding).__name__))
+        here = _labelled('%s findings[%d]' % (where, index), finding, 'id', found)[0]
+        if here is None:
             continue
         check_id = finding.get('id')
-        if not isinstance(check_id, str) or not check_id:
-            found.append('%s: id must be a non-empty string' % here)
-        else:
-            here = '%s (%s)' % (here, check_id)
         key = finding.get('key', '')
         if key is not None and not isinstance(key, (str, int)) or isinstance(key, bool):
             found.append('%s: key must be a string (or a number), got %r' % (here, key))
