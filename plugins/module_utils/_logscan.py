@@ -165,16 +165,24 @@ class _Options:
 
 
 class _Tally:
-    """What a scan learns: every count, and the first CAPACITY matches in full."""
+    """What a scan learns: every count, and the first CAPACITY matches in full.
 
-    def __init__(self, levels, capacity):
+    A worker's tally keeps OFFSETS of its first matches instead: the parent details them only if
+    its own part left room, which it seldom does.
+    """
+
+    def __init__(self, levels, capacity, offsets_only=False):
         self.capacity = capacity
         self.total = 0
         self.by_log = {}
         self.by_level = dict((level, 0) for level in levels)
         self.by_error_type = {}
         self.matches = []
+        self.offsets = [] if offsets_only else None
         self.scanned_bytes = 0
+
+    def room(self):
+        return self.capacity - len(self.matches) - len(self.offsets or ())
 
     def add(self, log, level, count):
         self.by_level[level] += count
@@ -183,18 +191,17 @@ class _Tally:
 
     def to_dict(self):
         return {'total': self.total, 'by_log': self.by_log, 'by_level': self.by_level,
-                'by_error_type': self.by_error_type, 'matches': self.matches,
+                'by_error_type': self.by_error_type, 'offsets': self.offsets,
                 'scanned_bytes': self.scanned_bytes}
 
-    def merge(self, other):
-        """Add a worker's tally (``to_dict`` form) found after everything tallied so far."""
+    def merge_counts(self, other):
+        """Add the counts of a worker's tally (``to_dict`` form)."""
         self.total += other['total']
         self.scanned_bytes += other['scanned_bytes']
         for mine, theirs in ((self.by_log, other['by_log']), (self.by_level, other['by_level']),
                              (self.by_error_type, other['by_error_type'])):
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
-        self.matches.extend(other['matches'][:self.capacity - len(self.matches)])
 
     def result(self):
         return {
@@ -264,17 +271,36 @@ class _FileScan:
         workers = []
         try:
             for part in parts[1:]:
-                workers.append(_Worker.start(self, *part) or part)
+                workers.append(_Worker.start_on(self, *part) or part)
             self._scan_plain(raw, *parts[0])
             for worker in workers:
                 if isinstance(worker, _Worker):
-                    self.search.tally.merge(worker.collect())
+                    self._merge(raw, worker)
                 else:
                     self._scan_plain(raw, *worker)
         finally:
             for worker in workers:
                 if isinstance(worker, _Worker):
                     worker.kill()
+
+    def _merge(self, raw, worker):
+        """A worker's counts, and in full as many of its first matches as there is room for.
+
+        Those are found again by searching its part up to the last one wanted, with a tally that
+        keeps the matches and drops the counts (already taken from the worker).
+        """
+        answer = worker.collect()
+        tally = self.search.tally
+        tally.merge_counts(answer)
+        wanted = answer['offsets'][:tally.room()]
+        if not wanted:
+            return
+        again = _Tally(self.options.levels, len(wanted))
+        search = BufferSearch(self.search.buf, self.options, again, self.search.finder)
+        search.start_file(self.source, self.anchor)
+        end = _next_line_start(raw.fileno(), wanted[-1]) or os.fstat(raw.fileno()).st_size
+        _FileScan(self.source, self.options, search)._scan_plain(raw, worker.start, end)
+        tally.matches.extend(again.matches)
 
     def _scan_plain(self, raw, start, end):
         read_from = max(0, start - WINDOW_BYTES)
@@ -444,12 +470,13 @@ class _ChunkLoop:
 class _Worker:
     """A forked process searching [START, END) of a plain file; ``collect()`` gives its tally."""
 
-    def __init__(self, pid, reader):
+    def __init__(self, pid, reader, start):
         self.pid = pid
         self.reader = reader
+        self.start = start
 
     @classmethod
-    def start(cls, file_scan, start, end):
+    def start_on(cls, file_scan, start, end):
         """A running worker, or None when the host lets this process fork no more."""
         read_fd, write_fd = os.pipe()
         try:
@@ -462,7 +489,7 @@ class _Worker:
             os.close(read_fd)
             _worker_main(file_scan, start, end, write_fd)
         os.close(write_fd)
-        return cls(pid, os.fdopen(read_fd, 'rb'))
+        return cls(pid, os.fdopen(read_fd, 'rb'), start)
 
     def collect(self):
         try:
@@ -496,7 +523,7 @@ def _worker_main(file_scan, start, end, write_fd):  # pragma: no cover - child p
     status = 1
     try:
         parent = file_scan.search
-        tally = _Tally(file_scan.options.levels, parent.tally.capacity - len(parent.tally.matches))
+        tally = _Tally(file_scan.options.levels, parent.tally.room(), offsets_only=True)
         search = BufferSearch(bytearray(_buffer_size(file_scan.options)), file_scan.options, tally)
         search.start_file(file_scan.source, file_scan.anchor)
         child = _FileScan(file_scan.source, file_scan.options, search)

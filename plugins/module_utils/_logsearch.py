@@ -117,11 +117,14 @@ class Finder:
 
 
 class BufferSearch:
-    """Searches lines of ``buf`` for OPTIONS' levels and records what it finds in TALLY."""
+    """Searches lines of ``buf`` for OPTIONS' levels and records what it finds in TALLY.
 
-    def __init__(self, buf, options, tally):
+    FINDER, when given, is the finder of another search over the same buffer.
+    """
+
+    def __init__(self, buf, options, tally, finder=None):
         self.buf = buf
-        self.finder = Finder(buf, options.use_memmem)
+        self.finder = finder or Finder(buf, options.use_memmem)
         self.options = options
         self.tally = tally
         self.source = None
@@ -170,7 +173,7 @@ class BufferSearch:
         pattern = options.pattern
         tally = self.tally
         error_types = tally.by_error_type
-        need = tally.capacity - len(tally.matches)
+        need = tally.room()
         hits = []
         for level, token in options.tokens:
             next_hit = self.finder.over(token, hi)
@@ -218,7 +221,10 @@ class BufferSearch:
         if hits:
             hits.sort()
             for line_start, level in hits[:need]:
-                tally.matches.append(self._detail(line_start, level, filled, base))
+                if tally.offsets is None:
+                    tally.matches.append(self._detail(line_start, level, filled, base))
+                else:
+                    tally.offsets.append(base + line_start)
 
     def _coloured_header(self, line_start, filled, level):
         """True when the line is a header of LEVEL once its colour codes are gone."""
