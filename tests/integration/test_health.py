@@ -96,8 +96,8 @@ def test_second_sweep_marks_findings_ongoing_and_a_fix_resolved(fleet, first):
     proc, report = sweep(fleet, report_dir)
     hosts = by_host(report)
     assert {f['since_last'] for f in hosts['bm02']['findings']} == {'ongoing'}
-    resolved = [f['id'] for f in report.get('resolved', []) if f.get('host') == 'bm06']
-    assert resolved == ['checkevent_missing'], report.get('resolved')
+    resolved = [f['id'] for f in hosts['bm06']['resolved']]
+    assert resolved == ['checkevent_missing'], hosts['bm06']
     assert 'checkevent_missing' not in {f['id'] for f in hosts['bm06']['findings']}
 
 
