@@ -28,7 +28,7 @@ import sys
 
 import pytest
 
-from ansible.module_utils import basic
+from ansible.module_utils import _internal, basic
 from ansible.module_utils.testing import patch_module_args
 
 
@@ -44,6 +44,9 @@ def _run(module, args, check_mode=False, diff=False):
         module_args['_ansible_diff'] = True
     out = io.StringIO()
     exit_code = None
+    # A module runs on the target. Once a test of a controller plugin (a filter) has imported the
+    # controller, module warnings would go to the controller's display instead of the result.
+    was_controller, _internal.is_controller = _internal.is_controller, False
     with patch_module_args(module_args), contextlib.redirect_stdout(out):
         try:
             module.main()
@@ -51,6 +54,8 @@ def _run(module, args, check_mode=False, diff=False):
             exit_code = exc.code
         else:
             raise AssertionError('%s.main() returned without exit_json or fail_json' % module.__name__)
+        finally:
+            _internal.is_controller = was_controller
     printed = out.getvalue().strip()
     try:
         result = json.loads(printed)
