@@ -361,8 +361,9 @@ def test_markdown_keeps_log_text_inside_code_blocks(two_sweeps):
 def chromium():
     path = shutil.which('chromium')
     if path is None:
-        apt = subprocess.run(['apt-get', 'install', '-y', '-qq', 'chromium'], capture_output=True, text=True,
-                             env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'), timeout=900)
+        apt = subprocess.run(['sh', '-c', 'apt-get update -qq && apt-get install -y -qq chromium'],
+                             capture_output=True, text=True, timeout=900,
+                             env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
         path = shutil.which('chromium')
         if path is None:
             pytest.skip('chromium is not installed and apt-get could not install it: %s'
