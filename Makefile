@@ -11,7 +11,7 @@ HOSTS        ?= 3
 SCENARIO     ?= tests/lab/scenarios/default.yml
 LIGHT        ?= auto
 DEB_PACKAGES := openssh-server openssh-client mariadb-server mariadb-client libfaketime cron \
-                iproute2 procps util-linux python3 git chromium
+                iproute2 procps util-linux python3 git chromium shellcheck
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(BUILD)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONPATH := $(CURDIR)/$(BUILD):$(CURDIR)/tests/lab
