@@ -105,4 +105,3 @@ def test_escapes_are_exposed(filters):
     assert filters['md_fence']('x', 'json') == '```json\nx\n```'
     assert filters['evidence_view']({'licctl_id': 0})['kind'] == 'map'
     assert filters['html_escaped'](['<b>']) == ['&lt;b&gt;']
-
