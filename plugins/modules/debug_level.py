@@ -98,6 +98,11 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 notes:
+  - "Writers take turns: the read, change and write of the file happen under an exclusive lock on
+    C(etc/.debug.conf.lock) (created with mode C(0600) and left in place), which the host-side
+    reverter of the C(billmgr.ops.debug_window) role takes too, so two runs at once cannot lose an
+    update. A run waits up to 60 seconds for the lock, then fails naming the process that holds it.
+    Check mode takes no lock."
   - When the file names the same log and module twice, the last line is the one managed, assuming
     the platform lets a later line override an earlier one.
 seealso:
@@ -208,6 +213,8 @@ msg:
   sample: 'billmgr.* is 9 until 2026-11-23T15:00:00Z; restart the platform (billmgr.ops.mgrctl_restart) for it to apply'
 '''
 
+import contextlib
+import os
 from datetime import timedelta, timezone
 
 from ansible.module_utils.basic import AnsibleModule
@@ -220,6 +227,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import (
     utc_now,
     validate_request,
 )
+from ansible_collections.billmgr.ops.plugins.module_utils._filelock import FileLockError, held_lock, lock_path_for
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
     DURATION_FORMS,
@@ -232,6 +240,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
 SERVICE_LOGS = {'ihttpd': 'ihttpd'}
 # Levels that fill a disk when forgotten.
 LOUD_LEVEL = 8
+# Seconds to wait for another writer of debug.conf before giving up with its name.
+LOCK_TIMEOUT = 60
 
 
 def resolve_expiry(text, now):
@@ -288,6 +298,17 @@ def describe_level(conf, log, module):
     return '%s is %s' % (name, level)
 
 
+def _write_lock(module, path):
+    """The lock every writer of PATH takes; none when nothing is written.
+
+    Check mode writes nothing, so it takes no lock and leaves no lock file.  Without the directory
+    there is nothing to lock either: the write fails later with its own message.
+    """
+    if module.check_mode or not os.path.isdir(os.path.dirname(os.path.realpath(path))):
+        return contextlib.nullcontext()
+    return held_lock(lock_path_for(path), owner='billmgr.ops.debug_level', timeout=LOCK_TIMEOUT)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -332,53 +353,61 @@ def main():
             if params[ignored] is not None:
                 module.warn('%s is ignored with state=absent' % ignored)
 
-    try:
-        with open(path, 'rb') as handle:
-            before_bytes = handle.read()
-    except FileNotFoundError:
-        before_bytes = None
-    except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
-
-    before = DebugConf.parse(before_bytes or b'')
-    conf = before.copy()
-    reverted = conf.revert_expired(now) if params['revert_expired'] else []
-    if log is not None:
-        if present:
-            conf.set_level(log, params['module'], params['level'], expires=expires,
-                           expires_is_fixed=bool(fixed), now=now)
-        elif not conf.remove(log, params['module'], remove_unmanaged=params['unmanaged'] == 'remove'):
-            for index in conf.unmanaged_lines(log, params['module']):
-                module.warn("left the operator's line '%s' in %s as it is: it was not written by this "
-                            "module (unmanaged: remove deletes it)" % (conf.lines[index].body.strip(), path))
-
-    after_bytes = conf.render()
-    # Comparing with b'' for a missing file keeps it missing unless there is something to write.
-    changed = after_bytes != (before_bytes or b'')
-    restart, service, advice = restart_advice(logs_with_new_levels(before, conf))
-    entries = [entry.as_dict() for entry in conf.managed()]
-    result.update(changed=changed, restart_required=restart, service_restart_required=service,
-                  entries=entries, reverted=[entry.as_dict() for entry in reverted])
-    if module._diff:
-        result['diff'] = {'before': before.display_text(), 'after': conf.display_text(),
-                          'before_header': path, 'after_header': path}
-
-    summary = [describe_level(conf, log, params['module'])] if log is not None else []
-    if reverted:
-        summary.append('reverted %s' % ', '.join('%s.%s' % (e.log, e.module) for e in reverted))
-    if changed and advice:
-        summary.append(advice)
-    message = '; '.join(summary) or ('nothing to change in %s' % path)
-    for entry in entries:
-        if entry['level'] >= LOUD_LEVEL and not entry['expires']:
-            module.warn('%s.%s stays at level %s until someone removes it: give expires so it cannot '
-                        'be forgotten and fill the disk' % (entry['log'], entry['module'], entry['level']))
-
-    if changed and not module.check_mode:
+    # Read, change and write under the lock that other writers of the file take (another run of
+    # this module, the reverter on the host), so that two changes at once cannot lose one.
+    with contextlib.ExitStack() as held:
         try:
-            result['backup_file'] = write_file_atomic(module, path, after_bytes, backup=params['backup'])
-        except AtomicWriteError as exc:
-            module.fail_json(msg='%s; is mgr_root (%s) the platform install root?' % (exc, layout.root), **result)
+            held.enter_context(_write_lock(module, path))
+        except FileLockError as exc:
+            module.fail_json(msg=str(exc), **result)
+
+        try:
+            with open(path, 'rb') as handle:
+                before_bytes = handle.read()
+        except FileNotFoundError:
+            before_bytes = None
+        except (IOError, OSError) as exc:
+            module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
+
+        before = DebugConf.parse(before_bytes or b'')
+        conf = before.copy()
+        reverted = conf.revert_expired(now) if params['revert_expired'] else []
+        if log is not None:
+            if present:
+                conf.set_level(log, params['module'], params['level'], expires=expires,
+                               expires_is_fixed=bool(fixed), now=now)
+            elif not conf.remove(log, params['module'], remove_unmanaged=params['unmanaged'] == 'remove'):
+                for index in conf.unmanaged_lines(log, params['module']):
+                    module.warn("left the operator's line '%s' in %s as it is: it was not written by this "
+                                "module (unmanaged: remove deletes it)" % (conf.lines[index].body.strip(), path))
+
+        after_bytes = conf.render()
+        # Comparing with b'' for a missing file keeps it missing unless there is something to write.
+        changed = after_bytes != (before_bytes or b'')
+        restart, service, advice = restart_advice(logs_with_new_levels(before, conf))
+        entries = [entry.as_dict() for entry in conf.managed()]
+        result.update(changed=changed, restart_required=restart, service_restart_required=service,
+                      entries=entries, reverted=[entry.as_dict() for entry in reverted])
+        if module._diff:
+            result['diff'] = {'before': before.display_text(), 'after': conf.display_text(),
+                              'before_header': path, 'after_header': path}
+
+        summary = [describe_level(conf, log, params['module'])] if log is not None else []
+        if reverted:
+            summary.append('reverted %s' % ', '.join('%s.%s' % (e.log, e.module) for e in reverted))
+        if changed and advice:
+            summary.append(advice)
+        message = '; '.join(summary) or ('nothing to change in %s' % path)
+        for entry in entries:
+            if entry['level'] >= LOUD_LEVEL and not entry['expires']:
+                module.warn('%s.%s stays at level %s until someone removes it: give expires so it cannot '
+                            'be forgotten and fill the disk' % (entry['log'], entry['module'], entry['level']))
+
+        if changed and not module.check_mode:
+            try:
+                result['backup_file'] = write_file_atomic(module, path, after_bytes, backup=params['backup'])
+            except AtomicWriteError as exc:
+                module.fail_json(msg='%s; is mgr_root (%s) the platform install root?' % (exc, layout.root), **result)
     module.exit_json(msg=message, **result)
 
 
