@@ -1,0 +1,268 @@
+"""The sweep over a lab fleet: health.yml against the runbook's commands and against one ping.
+
+One fleet of 50 light-mode lab hosts, started while holding the lab lock that integration test
+sessions take turns on (blocking: this waits for them, and never starts a fleet without it).
+Each round runs every variant once, same forks, same fleet, SSH masters warm; the bench_calls
+callback counts what each host was sent.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import (  # noqa: E402
+    REPO,
+    VENV_BIN,
+    Row,
+    ansible_env,
+    at_most_ratio,
+    median,
+    mitogen_strategy_dir,
+    seconds_of,
+    side_by_side,
+    speedup,
+    timed_run,
+)
+
+sys.path.insert(0, str(REPO / 'tests' / 'lab'))
+from billmgr_lab import fleet as lab_fleet  # noqa: E402
+
+GROUP = 'sweep'
+SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'health.yml'
+HEALTH = REPO / 'playbooks' / 'health.yml'
+RUNBOOK = REPO / 'bench' / 'playbooks' / 'runbook_commands.yml'
+CALLBACKS = REPO / 'bench' / 'callback_plugins'
+FORKS = 50
+HEALTH_SPEEDUP = 8
+HEALTH_PER_PING = 2
+MAX_CALLS_PER_HOST = 2
+CONTROLLER_ADDRESSES = ('localhost', '127.0.0.1', '::1')
+_RECAP = re.compile(r'^(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+_AD_HOC_OK = re.compile(r'^(\S+) \| SUCCESS', re.M)
+
+
+def run(runs=3, hosts=50, log=print):
+    """Rows of the sweep table and the raw samples; blocks until the lab lock is free."""
+    raw = {'hosts': hosts, 'forks': FORKS, 'scenario': str(SCENARIO.relative_to(REPO))}
+    with _LabLock(log) as lock:
+        raw['lock_wait_seconds'] = lock.waited
+        fleet = lab_fleet.Fleet(REPO / '.lab')
+        try:
+            log('sweep: starting a lab fleet of %d hosts (light mode)' % hosts)
+            start = time.perf_counter()
+            state = fleet.up(hosts=hosts, scenario_path=str(SCENARIO), light=True, lock_held=True)
+            raw['fleet_up_seconds'] = time.perf_counter() - start
+            sweep = _Sweep(fleet, state)
+            raw['settings'] = sweep.settings()
+            # Opens the SSH masters (ControlPersist) every linear run then reuses.
+            sweep.ping()
+            variants = [('ping', runs, sweep.ping), ('health.yml', runs, sweep.health),
+                        ('runbook_commands.yml', runs, sweep.runbook)]
+            if sweep.mitogen_env is not None:
+                variants += [('ping, mitogen_linear', runs, lambda: sweep.ping(mitogen=True)),
+                             ('health.yml, mitogen_linear', runs, lambda: sweep.health(mitogen=True))]
+            log('sweep: %d rounds side by side over %d hosts, forks %d' % (runs, hosts, FORKS))
+            samples = side_by_side(variants, log)
+        finally:
+            fleet.down(quiet=True)
+    raw['samples'] = samples
+    return _rows(samples, hosts, raw), raw
+
+
+class _LabLock:
+    """The lab lock, held for as long as a fleet of ours may run."""
+
+    def __init__(self, log):
+        self.log = log
+        self.handle = None
+        self.waited = 0.0
+
+    def __enter__(self):
+        self.handle = open(lab_fleet.LAB_LOCK, 'a')
+        start = time.perf_counter()
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.log('sweep: a test session holds %s; waiting for it' % lab_fleet.LAB_LOCK)
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        self.waited = time.perf_counter() - start
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+        return False
+
+
+class _Sweep:
+    """Runs over the fleet, each returning its wall time, its check and what each host was sent."""
+
+    def __init__(self, fleet, state):
+        self.inventory = str(fleet.inventory_file)
+        self.hosts = dict((info['address'], name) for name, info in state['hosts'].items())
+        self.env = ansible_env({'ANSIBLE_FORKS': str(FORKS), 'ANSIBLE_CALLBACK_PLUGINS': str(CALLBACKS),
+                                'ANSIBLE_CALLBACKS_ENABLED': 'bench_calls'})
+        strategies = mitogen_strategy_dir()
+        self.mitogen_env = None
+        if strategies:
+            self.mitogen_env = dict(self.env, ANSIBLE_STRATEGY_PLUGINS=strategies,
+                                    ANSIBLE_STRATEGY='mitogen_linear')
+
+    def settings(self):
+        """The settings in force, as ansible-config reads them from this environment."""
+        _, proc = timed_run([str(VENV_BIN / 'ansible-config'), 'dump', '--only-changed', '-t', 'all'], env=self.env)
+        wanted = {'DEFAULT_FORKS': 'forks', 'DEFAULT_GATHERING': 'gathering', 'DEFAULT_STRATEGY': 'strategy',
+                  'pipelining': 'pipelining', 'ssh_args': 'ssh_args'}
+        found = {'strategy': 'linear'}
+        section = None
+        for line in proc.stdout.splitlines():
+            if line.endswith(':') and not line.startswith(' '):
+                section = line[:-1].strip()
+            key, _, value = line.partition(' = ')
+            name = key.split('(')[0].strip()
+            if name in wanted and (section in (None, 'ssh') or name.isupper()):
+                found[wanted[name]] = value.strip()
+        found['mitogen'] = 'mitogen_linear from %s' % self.mitogen_env['ANSIBLE_STRATEGY_PLUGINS'] \
+            if self.mitogen_env else 'not installed'
+        return found
+
+    def _run(self, argv, mitogen):
+        env = dict(self.mitogen_env if mitogen else self.env)
+        with tempfile.NamedTemporaryFile(prefix='bench-calls-', suffix='.tsv') as calls:
+            env['BENCH_CALLS_FILE'] = calls.name
+            seconds, proc = timed_run(argv, env=env)
+            lines = Path(calls.name).read_text().splitlines()
+        return seconds, proc, self._per_host(lines)
+
+    def _per_host(self, lines):
+        """Module executions and raw commands per host, and those that ran on the controller."""
+        modules, commands, controller = Counter(), Counter(), Counter()
+        names = Counter()
+        for line in lines:
+            kind, address, connection, module = line.split('\t')
+            if address in CONTROLLER_ADDRESSES or connection.endswith('local'):
+                controller[kind] += 1
+                continue
+            host = self.hosts.get(address, address)
+            (modules if kind == 'module' else commands)[host] += 1
+            if kind == 'module':
+                names[module] += 1
+        return {'modules': dict(modules), 'commands': dict(commands), 'controller': dict(controller),
+                'module_names': dict(names)}
+
+    def ping(self, mitogen=False):
+        argv = [str(VENV_BIN / 'ansible'), 'billmgr', '-i', self.inventory, '-m', 'ansible.builtin.ping']
+        seconds, proc, calls = self._run(argv, mitogen)
+        answered = set(_AD_HOC_OK.findall(proc.stdout))
+        missing = sorted(set(self.hosts.values()) - answered)
+        if proc.returncode != 0 or missing:
+            raise RuntimeError('ping failed on %s: %s' % (', '.join(missing) or 'no host', proc.stdout[-3000:]))
+        return {'seconds': seconds, 'calls': calls}
+
+    def health(self, mitogen=False):
+        report_dir = Path(tempfile.mkdtemp(prefix='bench-reports-'))
+        try:
+            argv = [str(VENV_BIN / 'ansible-playbook'), '-i', self.inventory, str(HEALTH),
+                    '-e', json.dumps({'billmgr_report_dir': str(report_dir), 'billmgr_health_fail_on': 'never'})]
+            seconds, proc, calls = self._run(argv, mitogen)
+            self._check_recap(proc, 'health.yml')
+            report = json.loads((report_dir / 'latest' / 'report.json').read_text())
+        finally:
+            shutil.rmtree(report_dir, ignore_errors=True)
+        findings = dict((host['host'], sorted('%s:%s' % (item['id'], item['severity']) for item in host['findings']))
+                        for host in report['hosts'])
+        return {'seconds': seconds, 'calls': calls, 'findings': findings}
+
+    def runbook(self):
+        argv = [str(VENV_BIN / 'ansible-playbook'), '-i', self.inventory, str(RUNBOOK)]
+        seconds, proc, calls = self._run(argv, False)
+        self._check_recap(proc, 'runbook_commands.yml')
+        return {'seconds': seconds, 'calls': calls}
+
+    def _check_recap(self, proc, name):
+        recap = dict((host, tuple(int(n) for n in counts)) for host, *counts in _RECAP.findall(proc.stdout))
+        bad = [host for host in self.hosts.values()
+               if host not in recap or recap[host][1:] != (0, 0, 0)]
+        if proc.returncode != 0 or bad:
+            raise RuntimeError('%s: rc %d, hosts not ok with changed=0: %s\n%s'
+                               % (name, proc.returncode, ', '.join(bad), proc.stdout[-3000:]))
+
+
+# ---------------------------------------------------------------- the table
+def _rows(samples, hosts, raw):
+    m = dict((name, median(seconds_of(values))) for name, values in samples.items() if values)
+    rows = [
+        speedup(GROUP, 'health.yml (linear) over %d hosts' % hosts, m['health.yml'], 'runbook_commands.yml',
+                m['runbook_commands.yml'], HEALTH_SPEEDUP),
+        at_most_ratio(GROUP, 'health.yml (linear) over %d hosts' % hosts, m['health.yml'], '`ansible -m ping`',
+                      m['ping'], HEALTH_PER_PING),
+    ]
+    if 'health.yml, mitogen_linear' in m:
+        rows += [
+            at_most_ratio(GROUP, 'health.yml (mitogen_linear)', m['health.yml, mitogen_linear'],
+                          '`ansible -m ping` (mitogen_linear)', m['ping, mitogen_linear'], None),
+            speedup(GROUP, 'health.yml (mitogen_linear)', m['health.yml, mitogen_linear'], 'health.yml (linear)',
+                    m['health.yml'], None),
+            speedup(GROUP, '`ansible -m ping` (mitogen_linear)', m['ping, mitogen_linear'], '`ansible -m ping` (linear)',
+                    m['ping'], None),
+            _same_findings(samples),
+        ]
+    else:
+        rows.append(Row(GROUP, 'health.yml (mitogen_linear)', 'skipped', note='mitogen is not installed'))
+    rows.append(_calls_row(samples, hosts))
+    rows.append(Row(GROUP, 'lab fleet start (%d hosts, light mode)' % hosts, '%.1f s' % raw['fleet_up_seconds'],
+                    note='not part of any ratio; waited %.0f s for the lab lock' % raw['lock_wait_seconds']))
+    return rows
+
+
+def _same_findings(samples):
+    linear = [sample['findings'] for sample in samples['health.yml']]
+    mitogen = [sample['findings'] for sample in samples['health.yml, mitogen_linear']]
+    same = all(findings == linear[0] for findings in linear + mitogen)
+    counted = sum(len(items) for items in linear[0].values())
+    return Row(GROUP, 'health.yml findings, mitogen_linear vs linear', 'same' if same else 'DIFFERENT',
+               'every linear run: %d findings on %d hosts' % (counted, len(linear[0])), None,
+               'the same findings', same)
+
+
+def _calls_row(samples, hosts):
+    """Module executions and raw commands per host of the first run of each variant."""
+    parts, data = [], {}
+    for name, values in samples.items():
+        if not values:
+            continue
+        calls = values[0]['calls']
+        modules = _per_host_range(calls['modules'], hosts)
+        commands = _per_host_range(calls['commands'], hosts)
+        data[name] = {'modules_per_host': modules, 'commands_per_host': commands,
+                      'controller': calls['controller'], 'module_names': calls['module_names']}
+        if name != 'health.yml':
+            parts.append('%s: %s module(s)%s' % (name, modules, ', %s raw command(s)' % commands
+                                                 if 'mitogen' not in name else ''))
+    health = data['health.yml']['modules_per_host']
+    worst = int(str(health).split('-')[-1])
+    controller = data['health.yml']['controller']
+    return Row(GROUP, 'module calls per host, health.yml', '%s (%s raw command(s))'
+               % (health, data['health.yml']['commands_per_host']), '; '.join(parts),
+               None, '≤ %d per host' % MAX_CALLS_PER_HOST, worst <= MAX_CALLS_PER_HOST,
+               note='per host: %s; plus on the controller, once per sweep: %d module run(s) (the report role)'
+                    % (', '.join('%s ×%d' % (name, count // hosts) for name, count
+                                 in data['health.yml']['module_names'].items()), controller.get('module', 0)),
+               data=data)
+
+
+def _per_host_range(counts, hosts):
+    """'N' when every host got N, 'LOW-HIGH' otherwise (a host with none counts as 0)."""
+    values = list(counts.values()) + [0] * (hosts - len(counts))
+    low, high = min(values), max(values)
+    return str(low) if low == high else '%d-%d' % (low, high)
