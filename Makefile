@@ -81,10 +81,10 @@ lab-tests: deps venv collection
 	$(VPY) -m pytest -q tests/lab/tests
 
 integration: deps venv collection
-	$(VPY) -m pytest -q tests/integration
+	$(VPY) -m pytest -q tests/integration </dev/null
 
 molecule: deps venv collection
-	cd extensions && ../$(VENV)/bin/molecule test -s default
+	cd extensions && ../$(VENV)/bin/molecule test -s default </dev/null
 
 clean: lab-down
 	rm -rf $(BUILD) .pytest_cache

@@ -13,6 +13,26 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+
+def _stdin_blocking():
+    # Ansible refuses to start on a non-blocking stdin. A CI runner can hand one down, and
+    # ansible-runner (run in-process by the AWX test) leaves the shared one non-blocking.
+    try:
+        os.set_blocking(0, True)
+    except OSError:
+        pass
+
+
+_stdin_blocking()
+
+
+@pytest.fixture(autouse=True)
+def blocking_stdin():
+    _stdin_blocking()
+    yield
+    _stdin_blocking()
 sys.path.insert(0, str(REPO / 'tests' / 'lab'))
 
 from billmgr_lab import fleet as lab_fleet  # noqa: E402
@@ -64,7 +84,8 @@ class Lab:
                 argv.append('--diff')
             if verbosity:
                 argv.append('-' + 'v' * verbosity)
-            proc = subprocess.run(argv, capture_output=True, text=True, env=ansible_env(env), timeout=600)
+            proc = subprocess.run(argv, capture_output=True, text=True, env=ansible_env(env), timeout=600,
+                                  stdin=subprocess.DEVNULL)
             results = {}
             for name in os.listdir(tree):
                 with open(os.path.join(tree, name)) as fh:
@@ -90,7 +111,8 @@ class Lab:
             argv.append('--diff')
         if verbosity:
             argv.append('-' + 'v' * verbosity)
-        return subprocess.run(argv, capture_output=True, text=True, env=ansible_env(env), timeout=1800)
+        return subprocess.run(argv, capture_output=True, text=True, env=ansible_env(env), timeout=1800,
+                              stdin=subprocess.DEVNULL)
 
 
 AD_HOC_STATUS = re.compile(r'^(\S+) \| (FAILED!|SUCCESS|CHANGED|UNREACHABLE!)', re.M)

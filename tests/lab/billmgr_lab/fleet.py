@@ -223,7 +223,7 @@ class Fleet:
             'name': host.name, 'hostdir': str(hostdir), 'address': addr, 'ssh_port': ssh_port,
             'mgr_root': str(plan.mgr_root), 'mysql_run': str(mysql_run), 'sshd_config': str(sshd_config),
             'cron': cron, 'mysqld_argv': server.command() if server else None,
-            'var_limits': self._var_limits(plan),
+            'var_limits': self._var_limits(plan), 'clock_skew': plan.clock_skew,
         }
         cfg_path = hostdir / 'host.json'
         cfg_path.write_text(json.dumps(cfg, indent=1))

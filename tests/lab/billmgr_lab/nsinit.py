@@ -97,7 +97,14 @@ def start_daemons(cfg):
         subprocess.run([boot], check=False)
     if cfg.get('cron'):
         run('/usr/sbin/cron')
-    run('/usr/sbin/sshd', '-f', cfg['sshd_config'], '-E', os.path.join(cfg['hostdir'], 'sshd.log'))
+    sshd_env = dict(os.environ)
+    if cfg.get('clock_skew'):
+        # libfaketime re-reads /etc/faketimerc now and then; inside sshd's seccomp-sandboxed pre-auth
+        # child that open() is fatal and drops the connection. Given in the environment, it never
+        # opens the file. Sessions get a fresh environment and read /etc/faketimerc as usual.
+        sshd_env['FAKETIME'] = '%+ds' % cfg['clock_skew']
+    subprocess.run(['/usr/sbin/sshd', '-f', cfg['sshd_config'], '-E', os.path.join(cfg['hostdir'], 'sshd.log')],
+                   check=True, env=sshd_env)
 
 
 def wait_for_tcp(addr, port, timeout):
