@@ -140,6 +140,8 @@ def test_check_mode_says_what_it_would_fix_and_changes_nothing(untouched):
         assert found[host][fix] == 'would fix', (host, found[host])
         assert {status for other, status in found[host].items() if other != fix} == {'not needed'}
     assert set(found['bm01'].values()) == {'not needed'}
+    # No fix task may fail in check mode, not even an ignored failure.
+    assert all(counts['ignored'] == 0 and counts['failed'] == 0 for counts in recap(check.stdout).values())
     assert now == before
 
 
@@ -151,6 +153,8 @@ def test_each_fault_is_fixed_and_the_rest_not_needed(first):
         assert found[host][fix] == 'fixed', (host, results(proc.stdout)[host])
         assert {status for other, status in found[host].items() if other != fix} == {'not needed'}
     assert set(found['bm01'].values()) == {'not needed'}
+    assert 'fixed: bm02 license_unlinked, bm03 checkevent_missing, bm04 payments_stuck' in proc.stdout
+    assert 'still failing: none' in proc.stdout
 
 
 def test_a_follow_up_sweep_shows_each_fault_resolved(after):
