@@ -160,8 +160,10 @@ def check_journal(facts, limits):
 
 # ---------------------------------------------------------------- platform
 def check_platform(facts, limits):
-    platform = _section(facts, 'platform')
-    if platform is None or not platform.get('installed'):
+    # Not _section(): a hung mgrctl leaves an error in the section, and that is the platform being
+    # down, the most critical case; `answers` is gathered on its own and stays true to it.
+    platform = facts.get('platform')
+    if not isinstance(platform, dict) or not platform.get('installed'):
         return []
     found = []
     if platform.get('maintenance'):

@@ -72,6 +72,13 @@ def test_each_fault_gives_exactly_its_finding(path, value, expected):
     assert ids(host_findings(with_change(path, value))) == expected
 
 
+def test_a_hung_platform_is_down_even_though_its_section_has_an_error():
+    facts = with_change(('platform',), {'installed': True, 'answers': False, 'maintenance': False,
+                                        'answer_error': {'type': 'timeout'},
+                                        'error': 'mgrctl -m billmgr whoami did not answer within 5 seconds'})
+    assert ids(host_findings(facts)) == {('platform_down', 'critical'), ('sweep_incomplete', 'warning')}
+
+
 def test_disk_and_inodes_per_mount_with_severity_by_threshold():
     facts = with_change(('disk',), [
         {'mount': '/', 'used_pct': 90.0, 'inodes_used_pct': 10.0},
