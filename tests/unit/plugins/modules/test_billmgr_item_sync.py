@@ -10,7 +10,6 @@ rows. The expected drift is computed here from the seed rows, not through the mo
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -20,6 +19,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils import _mysqlcli
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_item_sync
 
 from billmgr_lab import dbseed, mariadb, scenario
+from test_billmgr_query import write_db_conf
 
 DB_PASSWORD = 'sync"Pa\'ss#1 x'
 FLEET = {'hosts': {'bm01': {'role': 'provider'},
@@ -58,9 +58,7 @@ def fleet(server):
 
 
 def root_for(fake_mgr_root, server, db):
-    os.makedirs(fake_mgr_root.join('etc', 'billmgr.conf.d'), exist_ok=True)
-    with open(fake_mgr_root.join('etc', 'billmgr.conf.d', 'db.conf'), 'w') as handle:
-        handle.write('DBHost %s\nDBUser %s\nDBPassword %s\nDBName %s\n' % (server.socket, db.user, db.password, db.name))
+    write_db_conf(fake_mgr_root, server.socket, db.user, db.password, db.name)
     return fake_mgr_root.path
 
 
