@@ -64,6 +64,31 @@ def snapshot(lab):
                    lab.host_path(host, REVERTER).exists()) for host in HOSTS}
 
 
+def run_leaving_hosts_as_they_were(lab, extra, check=False):
+    """Run the playbook, assert no host changed in any way; the recap's counts per host."""
+    before = snapshot(lab)
+    proc, counts = debug(lab, extra, check=check)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert snapshot(lab) == before
+    return counts
+
+
+def open_window(lab, duration):
+    """Open a window on billmgr and pmbillmgr; assert levels, reverter and one restart per host.
+
+    Returns each host's restart count from before the run.
+    """
+    before = {host: restarts(lab, host) for host in HOSTS}
+    proc, _counts = debug(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': duration})
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    for host in HOSTS:
+        text = conf(lab, host).decode()
+        assert '\nbillmgr.* 9\n' in text and '\npmbillmgr.* 9\n' in text, text
+        assert CRON_NAME in crontab(lab, host)
+        assert restarts(lab, host) == before[host] + 1
+    return before
+
+
 def assert_closed(lab, originals, host):
     assert conf(lab, host) == originals[host], conf(lab, host).decode()
     assert CRON_NAME not in crontab(lab, host)
@@ -72,25 +97,16 @@ def assert_closed(lab, originals, host):
 
 def test_check_mode_on_untouched_hosts_shows_changes_and_makes_none(fleet):
     lab, _originals = fleet
-    before = snapshot(lab)
-    proc, counts = debug(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': '30m'}, check=True)
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    counts = run_leaving_hosts_as_they_were(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': '30m'}, check=True)
     assert all(counts[host]['changed'] > 0 for host in HOSTS), counts
-    assert snapshot(lab) == before
     assert not lab.host_path('bm01', 'etc/.debug.conf.lock').exists()
 
 
 def test_opening_raises_the_levels_restarts_once_and_leaves_a_reverter(fleet):
     lab, originals = fleet
-    before = {host: restarts(lab, host) for host in HOSTS}
-    proc, counts = debug(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': '30m'})
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    open_window(lab, '30m')
     for host in HOSTS:
-        text = conf(lab, host).decode()
-        assert '\nbillmgr.* 9\n' in text and '\npmbillmgr.* 9\n' in text, text
-        assert text.count('# billmgr.ops managed: log=') == 2
-        assert restarts(lab, host) == before[host] + 1
-        assert CRON_NAME in crontab(lab, host)
+        assert conf(lab, host).decode().count('# billmgr.ops managed: log=') == 2
         directory = lab.host_path(host, REVERTER)
         assert mode(directory) == 0o700
         assert mode(directory / 'billmgr_debug_reverter.py') == 0o700
@@ -108,29 +124,21 @@ def test_opening_raises_the_levels_restarts_once_and_leaves_a_reverter(fleet):
 
 def test_a_second_opening_changes_nothing(fleet):
     lab, _originals = fleet
-    before = snapshot(lab)
-    proc, counts = debug(lab, {'debug_logs': ['billmgr', 'pmbillmgr'], 'debug_for': '30m'})
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    counts = run_leaving_hosts_as_they_were(lab, {'debug_logs': ['billmgr', 'pmbillmgr'], 'debug_for': '30m'})
     assert all(counts[host]['changed'] == 0 for host in HOSTS), counts
-    assert snapshot(lab) == before
 
 
 def test_check_mode_on_an_open_window_changes_nothing(fleet):
     lab, _originals = fleet
-    before = snapshot(lab)
-    proc, counts = debug(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': '30m'}, check=True)
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    counts = run_leaving_hosts_as_they_were(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': '30m'}, check=True)
     assert all(counts[host]['changed'] == 0 for host in HOSTS), counts
-    assert snapshot(lab) == before
 
 
 def test_check_mode_of_closing_shows_changes_and_makes_none(fleet):
     lab, _originals = fleet
-    before = snapshot(lab)
-    proc, counts = debug(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_state': 'absent'}, check=True)
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    counts = run_leaving_hosts_as_they_were(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_state': 'absent'},
+                                            check=True)
     assert all(counts[host]['changed'] > 0 for host in HOSTS), counts
-    assert snapshot(lab) == before
 
 
 def test_closing_restores_the_files_restarts_once_and_collects_the_threads(fleet, tmp_path):
@@ -162,21 +170,13 @@ def test_closing_restores_the_files_restarts_once_and_collects_the_threads(fleet
 
 def test_closing_again_changes_nothing(fleet):
     lab, _originals = fleet
-    before = snapshot(lab)
-    proc, counts = debug(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_state': 'absent'})
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    counts = run_leaving_hosts_as_they_were(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_state': 'absent'})
     assert all(counts[host]['changed'] == 0 for host in HOSTS), counts
-    assert snapshot(lab) == before
 
 
 def test_each_host_closes_its_window_on_its_own_when_it_expires(fleet):
     lab, originals = fleet
-    before = {host: restarts(lab, host) for host in HOSTS}
-    proc, _counts = debug(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': '1m'})
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    for host in HOSTS:
-        assert b'billmgr.* 9' in conf(lab, host) and CRON_NAME in crontab(lab, host)
-        assert restarts(lab, host) == before[host] + 1
+    before = open_window(lab, '1m')
     # From here on the controller does nothing but look.
     deadline = time.monotonic() + EXPIRY_WAIT_SECONDS
     waiting = set(HOSTS)
