@@ -18,7 +18,7 @@ export PYTHONPATH := $(CURDIR)/$(BUILD):$(CURDIR)/tests/lab
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help deps venv collection demo test lint sanity units lab-tests integration molecule \
-        lab-up lab-down lab-status clean
+        lab-up lab-down lab-status clean bench
 
 help:
 	@echo "make demo      lab fleet of 3 BILLmanager stand-ins, swept by the health playbook"
@@ -85,6 +85,10 @@ integration: deps venv collection
 
 molecule: deps venv collection
 	cd extensions && ../$(VENV)/bin/molecule test -s default </dev/null
+
+# ---------------------------------------------------------------- benchmarks (not a gate: timings)
+bench: deps venv collection
+	$(VPY) bench/run.py
 
 clean: lab-down
 	rm -rf $(BUILD) .pytest_cache

@@ -26,19 +26,21 @@ from measure import (  # noqa: E402
     Row,
     ansible_env,
     at_most_ratio,
+    machine_busy_seconds,
     median,
     mitogen_strategy_dir,
     seconds_of,
     side_by_side,
     speedup,
     timed_run,
+    tree_cpu_seconds,
 )
 
 sys.path.insert(0, str(REPO / 'tests' / 'lab'))
 from billmgr_lab import fleet as lab_fleet  # noqa: E402
 
 GROUP = 'sweep'
-SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'health.yml'
+SCENARIO = REPO / 'bench' / 'fleet.yml'
 HEALTH = REPO / 'playbooks' / 'health.yml'
 RUNBOOK = REPO / 'bench' / 'playbooks' / 'runbook_commands.yml'
 CALLBACKS = REPO / 'bench' / 'callback_plugins'
@@ -109,6 +111,10 @@ class _Sweep:
 
     def __init__(self, fleet, state):
         self.inventory = str(fleet.inventory_file)
+        # Every process of the lab hosts descends from a host's init, or is the shared MariaDB.
+        self.lab_roots = [info['init_pid'] for info in state['hosts'].values()]
+        if state.get('shared_mysql'):
+            self.lab_roots.append(state['shared_mysql']['pid'])
         self.hosts = dict((info['address'], name) for name, info in state['hosts'].items())
         self.env = ansible_env({'ANSIBLE_FORKS': str(FORKS), 'ANSIBLE_CALLBACK_PLUGINS': str(CALLBACKS),
                                 'ANSIBLE_CALLBACKS_ENABLED': 'bench_calls'})
@@ -137,19 +143,34 @@ class _Sweep:
         return found
 
     def _run(self, argv, mitogen):
+        """Wall seconds, the process, and what the run cost: calls per host and CPU by side.
+
+        CPU: the ansible process tree (controller, ssh clients included), the lab hosts' process
+        trees (sshd, the modules and what they start, the shared MariaDB), and the rest of the
+        machine (SSH masters, everyone else's work).
+        """
         env = dict(self.mitogen_env if mitogen else self.env)
         with tempfile.NamedTemporaryFile(prefix='bench-calls-', suffix='.tsv') as calls:
             env['BENCH_CALLS_FILE'] = calls.name
+            hosts_before, machine_before = tree_cpu_seconds(self.lab_roots), machine_busy_seconds()
             seconds, proc = timed_run(argv, env=env)
+            hosts_cpu = tree_cpu_seconds(self.lab_roots) - hosts_before
+            machine_cpu = machine_busy_seconds() - machine_before
             lines = Path(calls.name).read_text().splitlines()
-        return seconds, proc, self._per_host(lines)
+        calls = self._per_host(lines)
+        calls['cpu'] = {'controller': round(proc.cpu_seconds, 2), 'hosts': round(hosts_cpu, 2),
+                        'rest': round(machine_cpu - proc.cpu_seconds - hosts_cpu, 2)}
+        return seconds, proc, calls
 
     def _per_host(self, lines):
         """Module executions and raw commands per host, and those that ran on the controller."""
         modules, commands, controller = Counter(), Counter(), Counter()
         names = Counter()
         for line in lines:
-            kind, address, connection, module = line.split('\t')
+            kind, *fields = line.split('\t')
+            if kind not in ('module', 'command'):
+                continue
+            address, connection, module = fields
             if address in CONTROLLER_ADDRESSES or connection.endswith('local'):
                 controller[kind] += 1
                 continue
@@ -158,7 +179,7 @@ class _Sweep:
             if kind == 'module':
                 names[module] += 1
         return {'modules': dict(modules), 'commands': dict(commands), 'controller': dict(controller),
-                'module_names': dict(names)}
+                'module_names': dict(names), 'tasks': _task_seconds(lines)}
 
     def ping(self, mitogen=False):
         argv = [str(VENV_BIN / 'ansible'), 'billmgr', '-i', self.inventory, '-m', 'ansible.builtin.ping']
@@ -201,16 +222,27 @@ class _Sweep:
 # ---------------------------------------------------------------- the table
 def _rows(samples, hosts, raw):
     m = dict((name, median(seconds_of(values))) for name, values in samples.items() if values)
+    cpu = dict((name, _median_cpu(values)) for name, values in samples.items() if values)
     rows = [
         speedup(GROUP, 'health.yml (linear) over %d hosts' % hosts, m['health.yml'], 'runbook_commands.yml',
-                m['runbook_commands.yml'], HEALTH_SPEEDUP),
+                m['runbook_commands.yml'], HEALTH_SPEEDUP,
+                note='CPU of a run (core-seconds, median): %s' % '; '.join(
+                    '%s %s' % (name, _cpu_text(cpu[name])) for name in ('health.yml', 'runbook_commands.yml'))),
         at_most_ratio(GROUP, 'health.yml (linear) over %d hosts' % hosts, m['health.yml'], '`ansible -m ping`',
-                      m['ping'], HEALTH_PER_PING),
+                      m['ping'], HEALTH_PER_PING,
+                      note='where the time goes: %s. CPU: ping %s. The lab hosts run on the controller\'s '
+                           '2 cores, so their CPU is on the controller\'s clock here; on a real fleet each server '
+                           'spends its own' % (_slowest_tasks(samples['health.yml'][0]['calls']['tasks']),
+                                               _cpu_text(cpu['ping']))),
+        _per_host_cpu_row('controller CPU per host', 'controller', cpu, hosts),
+        _per_host_cpu_row('lab host CPU per host', 'hosts', cpu, hosts),
     ]
     if 'health.yml, mitogen_linear' in m:
         rows += [
             at_most_ratio(GROUP, 'health.yml (mitogen_linear)', m['health.yml, mitogen_linear'],
-                          '`ansible -m ping` (mitogen_linear)', m['ping, mitogen_linear'], None),
+                          '`ansible -m ping` (mitogen_linear)', m['ping, mitogen_linear'], None,
+                          note='CPU: health.yml %s; ping %s' % (_cpu_text(cpu['health.yml, mitogen_linear']),
+                                                               _cpu_text(cpu['ping, mitogen_linear']))),
             speedup(GROUP, 'health.yml (mitogen_linear)', m['health.yml, mitogen_linear'], 'health.yml (linear)',
                     m['health.yml'], None),
             speedup(GROUP, '`ansible -m ping` (mitogen_linear)', m['ping, mitogen_linear'], '`ansible -m ping` (linear)',
@@ -223,6 +255,31 @@ def _rows(samples, hosts, raw):
     rows.append(Row(GROUP, 'lab fleet start (%d hosts, light mode)' % hosts, '%.1f s' % raw['fleet_up_seconds'],
                     note='not part of any ratio; waited %.0f s for the lab lock' % raw['lock_wait_seconds']))
     return rows
+
+
+def _median_cpu(values):
+    return dict((side, median([value['calls']['cpu'][side] for value in values]))
+                for side in ('controller', 'hosts', 'rest'))
+
+
+def _cpu_text(cpu):
+    return 'controller %.1f, lab hosts %.1f, rest of the machine %.1f' % (cpu['controller'], cpu['hosts'], cpu['rest'])
+
+
+def _per_host_cpu_row(measure, side, cpu, hosts):
+    """Core-seconds per host on one side, health.yml against ping (for docs/scale.md)."""
+    value, against = cpu['health.yml'][side] / hosts, cpu['ping'][side] / hosts
+    row = at_most_ratio(GROUP, '%s, health.yml (linear)' % measure, value, 'ping', against, None)
+    row.measured, row.against = '%.3f core-s' % value, 'ping %.3f core-s' % against
+    return row
+
+
+def _slowest_tasks(tasks, count=3):
+    """The tasks that took longest, with their controller CPU: '<name> 25.1 s (CPU 9.0 s)'."""
+    ranked = sorted(tasks, key=lambda task: -task[1])[:count]
+    total = sum(task[1] for task in tasks)
+    return ', '.join('%s %.1f s (controller CPU %.1f s)' % (name.split(' : ')[-1], wall, cpu)
+                     for name, wall, cpu in ranked) + ' of %.1f s in tasks' % total
 
 
 def _same_findings(samples):
@@ -259,6 +316,22 @@ def _calls_row(samples, hosts):
                     % (', '.join('%s ×%d' % (name, count // hosts) for name, count
                                  in data['health.yml']['module_names'].items()), controller.get('module', 0)),
                data=data)
+
+
+def _task_seconds(lines):
+    """[(task name, wall seconds, controller CPU seconds)] in play order.
+
+    A task lasts from its start to the next one's (linear strategy).
+    """
+    marks = []
+    for line in lines:
+        kind, *fields = line.split('\t')
+        if kind == 'task':
+            marks.append((float(fields[0]), float(fields[1]), fields[2]))
+        elif kind == 'end':
+            marks.append((float(fields[0]), float(fields[1]), None))
+    return [(name, round(end - start, 3), round(cpu_end - cpu, 3))
+            for (start, cpu, name), (end, cpu_end, _) in zip(marks, marks[1:]) if name]
 
 
 def _per_host_range(counts, hosts):

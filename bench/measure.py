@@ -8,6 +8,7 @@ reports the ratio of their medians.
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -24,12 +25,23 @@ def median(values):
 
 
 def timed_run(argv, env=None, cwd=None, timeout=1800):
-    """(wall seconds, CompletedProcess) of ARGV with its output captured as text."""
+    """(wall seconds, CompletedProcess) of ARGV with its output captured as text.
+
+    The process gets ``cpu_seconds``: user + system time of it and the descendants it waited for.
+    """
+    before = _children_cpu()
     start = time.perf_counter()
     # No stdin: Ansible refuses to start on a non-blocking one, which a CI runner may hand down.
     proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
-    return time.perf_counter() - start, proc
+    seconds = time.perf_counter() - start
+    proc.cpu_seconds = _children_cpu() - before
+    return seconds, proc
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def side_by_side(variants, log=print):
@@ -51,6 +63,45 @@ def side_by_side(variants, log=print):
 
 def seconds_of(samples):
     return [sample['seconds'] if isinstance(sample, dict) else sample for sample in samples]
+
+
+def tree_cpu_seconds(roots):
+    """CPU seconds of ROOTS and their live descendants, with what each has reaped (Linux /proc).
+
+    A process's cutime/cstime hold its reaped children, which are gone from the tree: each second
+    is counted once.
+    """
+    parents, ticks = {}, {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        ticks[pid] = sum(int(value) for value in fields[11:15])
+    children = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    total, todo, seen = 0, [root for root in roots if root in ticks], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += ticks[pid]
+        todo.extend(children.get(pid, ()))
+    return total / os.sysconf('SC_CLK_TCK')
+
+
+def machine_busy_seconds():
+    """CPU seconds all cores spent busy since boot (iowait counts as idle), from /proc/stat."""
+    with open('/proc/stat') as stat:
+        values = [int(value) for value in stat.readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf('SC_CLK_TCK')
 
 
 def ansible_env(extra=None):
@@ -114,9 +165,12 @@ def speedup(group, measure, value, against_name, against, least, unit='s', note=
                else ratio >= least, note, data or {})
 
 
-def limit_row(group, measure, value, limit, unit, note='', data=None):
-    """A row for an absolute limit (memory, a short window's time)."""
-    return Row(group, measure, fmt(value, unit), '', None, '≤ %s' % fmt(limit, unit),
+def limit_row(group, measure, value, limit, unit, note='', data=None, against_name=None, against=None):
+    """A row for an absolute limit (memory, a short window's time), beside AGAINST if given."""
+    shown, ratio = '', None
+    if against_name:
+        shown, ratio = '%s %s' % (against_name, fmt(against, unit)), value / against if against else None
+    return Row(group, measure, fmt(value, unit), shown, ratio, '≤ %s' % fmt(limit, unit),
                None if value is None else value <= limit, note, data or {})
 
 
