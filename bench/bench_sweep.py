@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO / 'tests' / 'lab'))
 from billmgr_lab import fleet as lab_fleet  # noqa: E402
 
 GROUP = 'sweep'
-SCENARIO = REPO / 'bench' / 'fleet.yml'
+SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'health.yml'
 HEALTH = REPO / 'playbooks' / 'health.yml'
 RUNBOOK = REPO / 'bench' / 'playbooks' / 'runbook_commands.yml'
 CALLBACKS = REPO / 'bench' / 'callback_plugins'
