@@ -221,6 +221,7 @@ class _FileScan:
         self.options = options
         self.search = search
         self.anchor = None
+        self.fd = None
 
     def run(self):
         try:
@@ -265,6 +266,7 @@ class _FileScan:
         if end <= start:
             return
         parts = self._split(raw.fileno(), start, end)
+        self.fd = raw.fileno()
         # Workers start first so that they search while this process searches the first part.
         # A part no worker could be forked for is searched here, in its turn; a worker not
         # collected (this process failed) is killed.
@@ -391,6 +393,9 @@ class _ChunkLoop:
         try:
             self._fill(view)
             if 0 < self.base < self.scan_from:
+                if self.filled < self.scan_from - self.base:
+                    # The file was truncated below this part while it was read: nothing is left.
+                    return
                 # Reading started early for context: drop the partial line it started in.
                 newline = buf.find(_NL, 0, self.scan_from - self.base)
                 self._drop(view, newline + 1 if newline >= 0 else self.scan_from - self.base)
@@ -398,7 +403,8 @@ class _ChunkLoop:
                 self._fill(view)
         finally:
             view.release()
-            self.search.tally.scanned_bytes += self.scan_from - started_at
+            # A file truncated under the scan ends it early; it never counts backwards.
+            self.search.tally.scanned_bytes += max(0, self.scan_from - started_at)
 
     def _fill(self, view):
         capacity = len(view)
@@ -527,7 +533,7 @@ def _worker_main(file_scan, start, end, write_fd):  # pragma: no cover - child p
         search = BufferSearch(bytearray(_buffer_size(file_scan.options)), file_scan.options, tally)
         search.start_file(file_scan.source, file_scan.anchor)
         child = _FileScan(file_scan.source, file_scan.options, search)
-        with io.FileIO(file_scan.source.path, 'r') as raw:
+        with io.FileIO(_same_file(file_scan), 'r') as raw:
             child._scan_plain(raw, start, end)
         answer = {'tally': tally.to_dict()}
         status = 0
@@ -540,6 +546,14 @@ def _worker_main(file_scan, start, end, write_fd):  # pragma: no cover - child p
             data = data[os.write(write_fd, data):]
     finally:
         os._exit(status)
+
+
+def _same_file(file_scan):
+    """The file the parent has open, not whatever its path names now: a log rotated (renamed and
+    replaced) while it is read must still be read whole.  A fresh open of /proc/self/fd/N gets the
+    same file with an offset of its own; without /proc, the path."""
+    inherited = '/proc/self/fd/%d' % file_scan.fd if file_scan.fd is not None else None
+    return inherited if inherited and os.path.exists(inherited) else file_scan.source.path
 
 
 def _gzip_mtime(header):

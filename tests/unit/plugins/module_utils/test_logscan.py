@@ -506,3 +506,35 @@ def test_convenient_argument_forms(busy_log, tmp_path):
 def test_bad_arguments(tmp_path, bad, message):
     with pytest.raises(ValueError, match=message):
         scan([str(tmp_path / 'x.log')], **bad)
+
+
+def _rotate_after_split(monkeypatch, path, truncate_in_place):
+    """Rotate PATH right after the file was cut into parts, as logrotate may do at any moment."""
+    split = _logscan._FileScan._split
+
+    def split_then_rotate(self, fd, start, end):
+        parts = split(self, fd, start, end)
+        if truncate_in_place:
+            os.truncate(path, 0)
+        else:
+            os.rename(path, path + '.1')
+            with open(path, 'w') as fh:
+                fh.write('Log rotated, previous part saved as billmgr.log.1\n')
+        return parts
+
+    monkeypatch.setattr(_logscan._FileScan, '_split', split_then_rotate)
+
+
+def test_a_log_renamed_while_workers_read_it_is_read_whole(busy_log, monkeypatch):
+    path, _ = busy_log
+    whole = scan([path], max_matches=0, workers=1)
+    _rotate_after_split(monkeypatch, path, truncate_in_place=False)
+    rotated = scan([path], max_matches=0, workers=3, parallel_min_bytes=0)
+    assert rotated['counts'] == whole['counts']
+
+
+def test_a_log_truncated_while_workers_read_it_gives_a_result(busy_log, monkeypatch):
+    path, _ = busy_log
+    _rotate_after_split(monkeypatch, path, truncate_in_place=True)
+    result = scan([path], max_matches=0, workers=3, parallel_min_bytes=0)
+    assert result['scanned_bytes'] >= 0
