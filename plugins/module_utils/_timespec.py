@@ -16,6 +16,8 @@ import re
 from datetime import datetime, timedelta, timezone
 
 UNIT_SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+# Longer durations are typos; past this, date arithmetic overflows instead of giving a clear message.
+MAX_DURATION_SECONDS = 100 * 366 * 86400
 
 _DURATION_RE = re.compile(r'^(?:\d+[smhdw])+$')
 _DURATION_PART_RE = re.compile(r'(\d+)([smhdw])')
@@ -40,7 +42,10 @@ def parse_duration(text, option='duration'):
     compact = str(text).strip().lower().replace(' ', '')
     if not _DURATION_RE.match(compact):
         raise TimeSpecError('%s: %r is not a duration: give %s' % (option, text, DURATION_FORMS))
-    return sum(int(number) * UNIT_SECONDS[unit] for number, unit in _DURATION_PART_RE.findall(compact))
+    seconds = sum(int(number) * UNIT_SECONDS[unit] for number, unit in _DURATION_PART_RE.findall(compact))
+    if seconds > MAX_DURATION_SECONDS:
+        raise TimeSpecError('%s: %r is longer than 100 years: give %s' % (option, text, DURATION_FORMS))
+    return seconds
 
 
 def parse_time(text, option='time'):

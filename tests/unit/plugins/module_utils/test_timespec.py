@@ -94,3 +94,10 @@ def test_relative_time_defaults_to_the_current_clock():
     before = datetime.now()
     resolved = parse_time_or_relative('1h')
     assert before - timedelta(hours=1, seconds=5) <= resolved <= datetime.now() - timedelta(hours=1)
+
+
+def test_huge_durations_are_refused_by_name_not_overflowed():
+    with pytest.raises(TimeSpecError, match=r"^expires: '999999999d' is longer than 100 years"):
+        parse_duration('999999999d', 'expires')
+    with pytest.raises(TimeSpecError, match=r'^since: .* is longer than 100 years'):
+        parse_time_or_relative('99999999999d', option='since')
