@@ -45,7 +45,7 @@ def check_name(name, layout):
         valid = is_safe_name(stem)
     if not valid:
         raise LogSourceError(
-            'log name %r is not a plain log name: give a name like billmgr or pmbillmgr found under '
+            'logs: log name %r is not a plain log name: give a name like billmgr or pmbillmgr found under '
             '%s (globs may use * and ?; no paths)' % (name, layout.var_dir))
     return stem
 

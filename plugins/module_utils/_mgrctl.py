@@ -123,7 +123,7 @@ def mgrctl_argv(mgrctl_path, manager, func=None, params=None, output=None, flags
     argv += list(flags)
     if func is not None:
         if not _FUNC_RE.match(func):
-            raise MgrctlUsageError('%r is not a platform function name (letters, digits, dot, dash, underscore)' % (func,))
+            raise MgrctlUsageError('func %r is not a platform function name (letters, digits, dot, dash, underscore)' % (func,))
         argv.append(func)
     pairs = params.items() if hasattr(params, 'items') else (params or ())
     for key, value in pairs:

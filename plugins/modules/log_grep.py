@@ -284,10 +284,17 @@ def _pattern(module, result):
                          **result)
 
 
+# Upper bounds keep one task's memory and output sane; beyond them a value is a mistake.
+BOUNDS = (('context_lines', 0, 10000), ('max_matches', 0, 100000), ('max_line_bytes', MIN_LINE_BYTES, 64 * 1024 ** 2))
+
+
 def _check_bounds(module, result):
-    for option, least in (('context_lines', 0), ('max_matches', 0), ('max_line_bytes', MIN_LINE_BYTES)):
+    for option, least, most in BOUNDS:
         if module.params[option] < least:
             module.fail_json(msg='%s must be at least %d, not %d' % (option, least, module.params[option]),
+                             **result)
+        if module.params[option] > most:
+            module.fail_json(msg='%s must be at most %d, not %d' % (option, most, module.params[option]),
                              **result)
 
 

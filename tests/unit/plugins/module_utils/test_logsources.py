@@ -44,7 +44,7 @@ def test_paths_and_strange_names_are_refused(layout, name):
     with pytest.raises(LogSourceError) as caught:
         check_name(name, layout)
     assert str(caught.value) == (
-        'log name %r is not a plain log name: give a name like billmgr or pmbillmgr found under %s '
+        'logs: log name %r is not a plain log name: give a name like billmgr or pmbillmgr found under %s '
         '(globs may use * and ?; no paths)' % (name, layout.var_dir))
 
 

@@ -239,3 +239,8 @@ def test_missing_binary_is_a_result_not_a_crash(tmp_path):
     assert result.rc == 127
     assert 'cannot run' in result.stderr and os.path.basename(str(tmp_path / 'nope')) in result.stderr
     assert find_error(result)['type'] == 'exit'
+
+
+def test_a_bad_function_name_is_refused_naming_the_func_option():
+    with pytest.raises(MgrctlUsageError, match=r"^func 'whoami;id' is not a platform function name"):
+        mgrctl_argv('mgrctl', 'billmgr', 'whoami;id')

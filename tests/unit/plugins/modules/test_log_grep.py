@@ -110,8 +110,8 @@ def test_levels_and_pattern(run_module, mgr_root):
 
 @pytest.mark.parametrize('args, message', [
     ({'logs': ['../../etc/shadow']},
-     "log name '../../etc/shadow' is not a plain log name: give a name like billmgr or pmbillmgr found under "),
-    ({'logs': ['billmgr', '/var/log/messages']}, "log name '/var/log/messages' is not a plain log name"),
+     "logs: log name '../../etc/shadow' is not a plain log name: give a name like billmgr or pmbillmgr found under "),
+    ({'logs': ['billmgr', '/var/log/messages']}, "logs: log name '/var/log/messages' is not a plain log name"),
     ({'since': 'yesterday-ish'}, "since: 'yesterday-ish' is not an ISO 8601 time"),
     ({'until': '2024-02-30'}, "until: '2024-02-30' is not a valid date"),
     ({'since': '1h', 'until': '2h'}, 'is after until'),
@@ -119,6 +119,8 @@ def test_levels_and_pattern(run_module, mgr_root):
     ({'levels': ['FATAL']}, 'value of levels must be one or more of'),
     ({'max_line_bytes': 10}, 'max_line_bytes must be at least 256, not 10'),
     ({'max_matches': -1}, 'max_matches must be at least 0, not -1'),
+    ({'context_lines': 10 ** 12}, 'context_lines must be at most 10000, not 1000000000000'),
+    ({'until': '99999999999d'}, "until: '99999999999d' is longer than 100 years"),
 ])
 def test_bad_input_fails_and_says_what_to_do(run_module, mgr_root, args, message):
     result = run_module(log_grep, dict(args, mgr_root=mgr_root))
