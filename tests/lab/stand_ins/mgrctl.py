@@ -9,6 +9,7 @@ them); error lines, exit status and the XML error shape follow the platform.
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), 'lib', 'lab'))
 
@@ -127,6 +128,11 @@ def main(argv):
     host = labhost.Host.from_script(__file__)
     if host.settings.get('hang'):
         labhost.hang_forever()
+    # A slow platform on demand: a test writes seconds to lab/mgrctl_delay to act while a call runs
+    # (tests/integration/test_faults.py stops the host's sshd then).
+    delay = labhost.read_json(host.path('lab', 'mgrctl_delay'), 0)
+    if delay:
+        time.sleep(float(delay))
     try:
         opts = parse(argv)
     except UsageError as exc:
