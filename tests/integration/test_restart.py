@@ -52,6 +52,15 @@ def test_the_roll_stops_at_the_first_host_that_does_not_come_back(lab):
     assert 'bm03' not in counts and 'bm04' not in counts, counts
 
 
+def test_one_failed_host_in_a_larger_batch_stops_the_roll_too(lab):
+    # Ansible stops a roll by itself only when a whole batch fails; max_fail_percentage 0 makes one
+    # failed host of two enough.
+    proc, done = roll(lab, 'bm01:bm02:bm03:bm04',
+                      extra={'billmgr_restart_serial': 2, 'billmgr_restart_timeout': 6})
+    assert proc.returncode != 0
+    assert done == {'bm01': 1, 'bm02': 1, 'bm03': 0, 'bm04': 0, 'bm05': 0}, done
+
+
 def test_a_host_in_maintenance_is_skipped_with_a_message_and_the_roll_goes_on(lab):
     # Four hosts at the default 25 %: one batch, and one PLAY banner, per host.
     proc, done = roll(lab, 'bm01:bm03:bm04:bm05')
