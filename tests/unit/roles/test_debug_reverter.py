@@ -88,8 +88,8 @@ class Host:
         self.systemctl_calls = base / 'systemctl.calls'
         (self.mgr_root / 'etc').mkdir(parents=True)
         (self.mgr_root / 'sbin').mkdir()
-        write_program(self.mgr_root / 'sbin' / 'mgrctl', FAKE_MGRCTL.format(calls=self.mgrctl_calls,
-                                                                         fail=self.mgrctl_fails))
+        write_program(self.mgr_root / 'sbin' / 'mgrctl',
+                      FAKE_MGRCTL.format(calls=self.mgrctl_calls, fail=self.mgrctl_fails))
         write_program(base / 'crontab', FAKE_CRONTAB.format(table=self.crontab))
         write_program(base / 'systemctl', FAKE_SYSTEMCTL.format(calls=self.systemctl_calls))
         self.install()
