@@ -199,8 +199,8 @@ cmd:
   elements: str
   sample: [/usr/local/mgr5/sbin/mgrctl, -m, billmgr, -o, text, paymethod.checkpay]
 rc:
-  description: Exit status of C(mgrctl); null when it was not run.
-  returned: always
+  description: Exit status of C(mgrctl); null when a failure stopped the module before the call.
+  returned: unless the call was skipped in check mode
   type: int
   sample: 0
 stdout:
@@ -324,6 +324,8 @@ def main():
 
     if module.check_mode and not read_only:
         result['skipped_call'] = True
+        # Ansible reads any rc other than 0 (null included) as a failed task; nothing ran here.
+        del result['rc']
         module.exit_json(**result)
     if not read_only and os.path.exists(layout.maintenance_file):
         module.warn('%s exists: in maintenance mode the platform may accept %s and do nothing'
