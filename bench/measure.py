@@ -57,12 +57,14 @@ def side_by_side(variants, log=print):
                 sample = function()
                 samples[name].append(sample)
                 seconds = sample['seconds'] if isinstance(sample, dict) else sample
-                log('  round %d  %-34s %8.3f s' % (number + 1, name, seconds))
+                log('  round %d  %-34s %s' % (number + 1, name, 'failed' if seconds is None else '%8.3f s' % seconds))
     return samples
 
 
 def seconds_of(samples):
-    return [sample['seconds'] if isinstance(sample, dict) else sample for sample in samples]
+    """The seconds of each sample (a number, or a dict with 'seconds'); failed runs left out."""
+    values = [sample['seconds'] if isinstance(sample, dict) else sample for sample in samples]
+    return [value for value in values if value is not None]
 
 
 def tree_cpu_seconds(roots):
