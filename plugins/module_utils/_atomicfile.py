@@ -37,6 +37,8 @@ def write_file_atomic(module, path, data, backup=False, create_mode=DEFAULT_CREA
     if backup and existed:
         try:
             backup_file = module.backup_local(target)
+            # A copy left on the host for root: backup_local keeps the original's mode (0644).
+            os.chmod(backup_file, 0o600)
         except Exception as exc:
             raise AtomicWriteError('cannot back up %s before changing it: %s' % (path, exc))
 

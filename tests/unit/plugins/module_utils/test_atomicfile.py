@@ -92,3 +92,12 @@ def test_failed_move_leaves_the_file_and_no_temp_behind(module, tmp_path, monkey
         write_file_atomic(module, str(target), b'new\n')
     assert target.read_bytes() == b'old\n'
     assert os.listdir(tmp_path) == ['debug.conf']
+
+
+def test_backup_is_root_only_whatever_the_mode_of_the_file(module, tmp_path):
+    target = tmp_path / 'debug.conf'
+    target.write_bytes(b'old\n')
+    target.chmod(0o644)
+    backup = write_file_atomic(module, str(target), b'new\n', backup=True)
+    assert backup and open(backup, 'rb').read() == b'old\n'
+    assert _mode(backup) == 0o600 and _mode(target) == 0o644
