@@ -113,7 +113,7 @@ class Host:
                 '--systemctl', systemctl or str(self.base / 'systemctl')] + list(extra)
         # Cron's environment: no PYTHONPATH, so the script finds its imports next to itself or not at all.
         env = {'PATH': '/usr/bin:/bin', 'LANG': 'C'}
-        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
 
     def restarts(self):
         return self.mgrctl_calls.read_text().splitlines() if self.mgrctl_calls.exists() else []

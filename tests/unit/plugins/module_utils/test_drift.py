@@ -150,14 +150,14 @@ def test_compare_finds_each_field_that_differs_and_what_the_provider_lacks():
 
 
 def test_a_null_date_against_a_date_is_drift():
-    drift, _ = compare([linked(1, 2, 2, None)], {2: Values(2, '2026-01-01')})
+    drift, _unlinked = compare([linked(1, 2, 2, None)], {2: Values(2, '2026-01-01')})
     assert drift[0]['differs'] == ['expiredate']
-    drift, _ = compare([linked(1, 2, 3, '2026-01-01')], {2: Values(2, None)})
+    drift, _unlinked = compare([linked(1, 2, 3, '2026-01-01')], {2: Values(2, None)})
     assert drift[0]['differs'] == ['status', 'expiredate']
 
 
 def test_fix_plan_without_expect_takes_every_drifted_row():
-    drift, _ = compare(LINKED, PROVIDER)
+    drift, _unlinked = compare(LINKED, PROVIDER)
     changes, conflicts = plan_fix(drift)
     assert changes == [(102, Values(3, '2026-01-10'), Values(2, '2026-01-10')),
                        (103, Values(2, '2026-01-10'), Values(2, '2026-02-01'))]
@@ -165,7 +165,7 @@ def test_fix_plan_without_expect_takes_every_drifted_row():
 
 
 def test_fix_plan_with_expect_leaves_what_the_backup_does_not_hold():
-    drift, _ = compare(LINKED, PROVIDER)
+    drift, _unlinked = compare(LINKED, PROVIDER)
     changes, conflicts = plan_fix(drift, {102: Values(3, '2026-01-10'), 103: Values(3, '2026-01-10')})
     assert [item for item, _b, _a in changes] == [102]
     assert conflicts == [{'id': 103, 'reason': 'changed since the backup', 'now': {'status': 2, 'expiredate': '2026-01-10'},

@@ -153,7 +153,8 @@ def run_debug_level(tmp_path, args):
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
     env = dict(os.environ, PYTHONPATH=os.path.join(REPO, '.build'))
     proc = subprocess.run([sys.executable, '-m', 'ansible_collections.billmgr.ops.plugins.modules.debug_level',
-                           str(args_file)], capture_output=True, text=True, env=env, timeout=120)
+                           str(args_file)], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
     return json.loads(proc.stdout)
 
 
@@ -196,7 +197,7 @@ def test_debug_level_gives_up_on_a_lock_it_cannot_get_and_names_the_holder(tmp_p
                 'm.LOCK_TIMEOUT = 0.3; sys.argv = ["debug_level", sys.argv[1]]; m.main()')
         env = dict(os.environ, PYTHONPATH=os.path.join(REPO, '.build'))
         proc = subprocess.run([sys.executable, '-c', code, str(args_file)], capture_output=True, text=True,
-                              env=env, timeout=120)
+                              env=env, timeout=120, check=False)
     finally:
         holder.release()
     result = json.loads(proc.stdout)

@@ -526,7 +526,7 @@ def _rotate_after_split(monkeypatch, path, truncate_in_place):
 
 
 def test_a_log_renamed_while_workers_read_it_is_read_whole(busy_log, monkeypatch):
-    path, _ = busy_log
+    path, _stats = busy_log
     whole = scan([path], max_matches=0, workers=1)
     _rotate_after_split(monkeypatch, path, truncate_in_place=False)
     rotated = scan([path], max_matches=0, workers=3, parallel_min_bytes=0)
@@ -534,7 +534,7 @@ def test_a_log_renamed_while_workers_read_it_is_read_whole(busy_log, monkeypatch
 
 
 def test_a_log_truncated_while_workers_read_it_gives_a_result(busy_log, monkeypatch):
-    path, _ = busy_log
+    path, _stats = busy_log
     _rotate_after_split(monkeypatch, path, truncate_in_place=True)
     result = scan([path], max_matches=0, workers=3, parallel_min_bytes=0)
     assert result['scanned_bytes'] >= 0
