@@ -136,8 +136,9 @@ class _Sweep:
         if state.get('shared_mysql'):
             self.lab_roots.append(state['shared_mysql']['pid'])
         self.hosts = dict((info['address'], name) for name, info in state['hosts'].items())
+        # LOAD_CALLBACK_PLUGINS: ad hoc `ansible` loads no callback but its stdout one without it.
         self.env = ansible_env({'ANSIBLE_FORKS': str(FORKS), 'ANSIBLE_CALLBACK_PLUGINS': str(CALLBACKS),
-                                'ANSIBLE_CALLBACKS_ENABLED': 'bench_calls'})
+                                'ANSIBLE_CALLBACKS_ENABLED': 'bench_calls', 'ANSIBLE_LOAD_CALLBACK_PLUGINS': '1'})
         strategies = mitogen_strategy_dir()
         self.mitogen_env = None
         if strategies:
@@ -310,13 +311,24 @@ def _slowest_tasks(tasks, count=3):
 
 
 def _same_findings(samples):
-    linear = [sample['findings'] for sample in samples['health.yml']]
-    mitogen = [sample['findings'] for sample in samples['health.yml, mitogen_linear']]
-    same = all(findings == linear[0] for findings in linear + mitogen)
-    counted = sum(len(items) for items in linear[0].values())
+    """Findings of every health run, Mitogen's against linear's, on the hosts both reached.
+
+    A host a run could not reach is named apart: that is the connection, not the findings.
+    """
+    runs = ([('linear', sample['findings']) for sample in samples['health.yml']]
+            + [('mitogen_linear', sample['findings']) for sample in samples['health.yml, mitogen_linear']])
+    unreachable = set()
+    for name, findings in runs:
+        unreachable.update('%s (%s)' % (host, name) for host, items in findings.items() if 'unreachable:critical' in items)
+    reached = set.intersection(*[set(host for host, items in findings.items() if 'unreachable:critical' not in items)
+                                 for _, findings in runs])
+    first = runs[0][1]
+    same = all(findings.get(host) == first.get(host) for _, findings in runs for host in reached)
+    counted = sum(len(first[host]) for host in reached)
     return Row(GROUP, 'health.yml findings, mitogen_linear vs linear', 'same' if same else 'DIFFERENT',
-               'every linear run: %d findings on %d hosts' % (counted, len(linear[0])), None,
-               'the same findings', same)
+               '%d findings on the %d hosts every run reached' % (counted, len(reached)), None,
+               'the same findings', same,
+               note='unreachable in some run: %s' % ', '.join(sorted(unreachable)) if unreachable else '')
 
 
 def _calls_row(samples, hosts):
