@@ -279,9 +279,10 @@ class Fleet:
         (upper / 'hostname').write_text(host.name + '\n')
         (upper / 'crontab').write_text('# the lab host has no system-wide cron jobs\n')
         if plan.clock_skew:
-            # libfaketime reads /etc/faketimerc; ld.so.preload puts it under every process of the host.
+            # libfaketime reads /etc/faketimerc; /etc/ld.so.preload (put in place by nsinit once sshd
+            # runs) puts it under every process the host starts from then on.
             (upper / 'faketimerc').write_text('%+ds\n' % plan.clock_skew)
-            (upper / 'ld.so.preload').write_text(FAKETIME_LIB + '\n')
+            (hostdir / 'ld.so.preload').write_text(FAKETIME_LIB + '\n')
 
     @staticmethod
     def _write_dmesg(hostdir, host):

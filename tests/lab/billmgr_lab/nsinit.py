@@ -10,6 +10,7 @@ Stdlib only: it runs with the system Python, outside the project's virtualenv.
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -97,14 +98,13 @@ def start_daemons(cfg):
         subprocess.run([boot], check=False)
     if cfg.get('cron'):
         run('/usr/sbin/cron')
-    sshd_env = dict(os.environ)
-    if cfg.get('clock_skew'):
-        # libfaketime re-reads /etc/faketimerc now and then; inside sshd's seccomp-sandboxed pre-auth
-        # child that open() is fatal and drops the connection. Given in the environment, it never
-        # opens the file. Sessions get a fresh environment and read /etc/faketimerc as usual.
-        sshd_env['FAKETIME'] = '%+ds' % cfg['clock_skew']
-    subprocess.run(['/usr/sbin/sshd', '-f', cfg['sshd_config'], '-E', os.path.join(cfg['hostdir'], 'sshd.log')],
-                   check=True, env=sshd_env)
+    # -r: no re-exec per connection, so the sshd children stay the listener's forks, started before
+    # the fake clock is in place. Under libfaketime sshd's sandboxed pre-auth children dropped
+    # connections at random; the sessions they start still get the host's fake time.
+    run('/usr/sbin/sshd', '-r', '-f', cfg['sshd_config'], '-E', os.path.join(cfg['hostdir'], 'sshd.log'))
+    preload = os.path.join(cfg['hostdir'], 'ld.so.preload')
+    if os.path.exists(preload):
+        shutil.copyfile(preload, '/etc/ld.so.preload')
 
 
 def wait_for_tcp(addr, port, timeout):
