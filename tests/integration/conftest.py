@@ -97,8 +97,11 @@ class Lab:
         return results, proc
 
     def playbook(self, playbook, limit=None, extra_vars=None, check=False, diff=False, verbosity=0,
-                 env=None, inventory_extra=()):
+                 env=None, inventory_extra=(), vars_files=()):
         argv = [str(VENV_BIN / 'ansible-playbook'), '-i', self.inventory, str(playbook)]
+        # Secrets go in files: ansible-playbook -vvvv echoes its own -e arguments.
+        for path in vars_files:
+            argv += ['-e', '@' + str(path)]
         for extra in inventory_extra:
             argv += ['-i', extra]
         if limit:
