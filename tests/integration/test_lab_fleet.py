@@ -1,5 +1,6 @@
 """The lab seen as the runbook sees a real server: over SSH, with the platform's own commands."""
 
+import os
 import re
 import subprocess
 import sys
@@ -120,3 +121,21 @@ def test_a_skewed_host_keeps_taking_connections(lab):
     for _ in range(3):
         assert lab.ssh('bm03', 'true').returncode == 0
         time.sleep(11)
+
+
+def test_a_skewed_host_keeps_its_clock_state_to_itself(lab):
+    # bm03 runs every process under libfaketime; its per-process state must stay in the host.
+    lab.ssh('bm03', 'date; df -P /')
+    assert lab.ssh('bm03', 'ls /dev/shm').stdout.strip()
+    leaked = [name for name in os.listdir('/dev/shm') if 'faketime' in name]
+    assert leaked == []
+
+
+def test_lab_down_leaves_no_process_and_no_mount(lab_manager, lab):
+    lab_dir = str(lab.fleet.dir)
+    lab_manager.stop()
+    lab_manager.scenario = None
+    with open('/proc/mounts') as fh:
+        assert [line for line in fh if lab_dir in line] == []
+    ps = subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True, check=True).stdout
+    assert [line for line in ps.splitlines() if 'nsinit.py' in line or lab_dir + '/' in line] == []

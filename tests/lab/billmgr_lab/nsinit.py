@@ -41,6 +41,11 @@ def private_view(cfg):
     mount('-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', '/run')
     for sub in ('sshd', 'mysqld'):
         os.makedirs('/run/' + sub, mode=0o755, exist_ok=True)
+    # libfaketime keeps a semaphore and a segment per process in /dev/shm, named by PID. PIDs repeat
+    # across the hosts' PID namespaces and killed processes never unlink theirs, so each host gets
+    # its own /dev/shm, gone with the namespace.
+    if os.path.isdir('/dev/shm'):
+        mount('-t', 'tmpfs', '-o', 'mode=1777,size=16m', 'tmpfs', '/dev/shm')
     # /etc and /usr/local are overlays so the host gets its own os-release, ld.so.preload and mgr
     # root mount point without a single byte changing on the real machine.
     for target, name in (('/etc', 'etc'), ('/usr/local', 'usr-local')):
