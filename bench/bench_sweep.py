@@ -253,6 +253,10 @@ def _rows(all_samples, hosts, raw):
                 m['runbook_commands.yml'], HEALTH_SPEEDUP,
                 note='CPU of a run (core-seconds, median): %s' % '; '.join(
                     '%s %s' % (name, _cpu_text(cpu[name])) for name in ('health.yml', 'runbook_commands.yml'))),
+        speedup(GROUP, '`ansible -m ping` over %d hosts: the ceiling of the row above' % hosts, m['ping'],
+                'runbook_commands.yml', m['runbook_commands.yml'], None,
+                note='a sweep makes at least one module round trip per host, so it cannot beat a ping: on this '
+                     'machine no sweep can be faster than the command playbook by more than this'),
         at_most_ratio(GROUP, 'health.yml (linear) over %d hosts' % hosts, m['health.yml'], '`ansible -m ping`',
                       m['ping'], HEALTH_PER_PING,
                       note='where the time goes: %s. CPU: ping %s. The lab hosts run on the controller\'s '

@@ -134,6 +134,36 @@ def test_each_sweep_writes_its_own_directory_once(two_sweeps):
     assert sorted(p.name for p in report_dir.iterdir()) == names + ['latest']
 
 
+def test_modes_of_the_sweep_directory_and_the_textfile(two_sweeps):
+    for name in sweeps(two_sweeps['dir']):
+        assert (two_sweeps['dir'] / name).stat().st_mode & 0o777 == 0o750
+        assert (two_sweeps['dir'] / name / 'report.html').stat().st_mode & 0o777 == 0o640
+    assert two_sweeps['prom'].stat().st_mode & 0o777 == 0o644
+
+
+def test_a_damaged_previous_report_is_noted_and_the_sweep_goes_on(controller, tmp_path):
+    report_dir = tmp_path / 'reports'
+    (report_dir / '20200101T000000Z').mkdir(parents=True)
+    (report_dir / '20200101T000000Z' / 'report.json').write_text('{"hosts": [')
+    result = controller.run(report_dir, {'fixture_round': 2, 'billmgr_health_fail_on': 'never'})
+    assert result.returncode == 0, result.stdout[-3000:]
+    report = load(report_dir)
+    assert report['notes'][0].startswith('The previous report is not valid JSON')
+    assert set(findings_of(report).values()) == {'new'}
+    assert (report_dir / '20200101T000000Z' / 'report.json').read_text() == '{"hosts": ['
+
+
+def test_latest_that_is_not_a_link_is_kept_and_named(controller, tmp_path):
+    report_dir = tmp_path / 'reports'
+    (report_dir / 'latest').mkdir(parents=True)
+    (report_dir / 'latest' / 'mine.txt').write_text('an operator put this here')
+    result = controller.run(report_dir, {'fixture_round': 2, 'billmgr_health_fail_on': 'never'})
+    assert result.returncode == 2
+    assert 'latest exists and is not a symlink; move it away' in result.stdout
+    assert (report_dir / 'latest' / 'mine.txt').read_text() == 'an operator put this here'
+    assert len(sweeps(report_dir)) == 1
+
+
 def test_latest_points_at_the_newest_sweep(two_sweeps):
     latest = two_sweeps['dir'] / 'latest'
     assert latest.is_symlink()
@@ -212,7 +242,7 @@ def test_critical_findings_fail_the_run_after_every_report_is_written(two_sweeps
     assert first.returncode == 2, first.stdout[-3000:]
     assert "2 finding(s) at or above 'critical': bm02: license_unlinked, bm03: unreachable" in first.stdout
     decision_at = first.stdout.index('Decide | Fail when a finding reaches')
-    for step in ('Write report.json', 'Write report.html', 'Write report.md', 'Point latest at this sweep',
+    for step in ('Write report.json, report.html and report.md, then point latest at them',
                  'Leave the summary to AWX'):
         assert first.stdout.index(step) < decision_at, step
     report = load(two_sweeps['dir'], sweeps(two_sweeps['dir'])[0])

@@ -1,0 +1,111 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The work is done on the controller by plugins/action/report_files.py; this file documents it.
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: report_files
+short_description: Write a sweep's report files on the controller in one step
+version_added: 0.1.0
+description:
+  - Creates the sweep's report directory, writes each given file into it (or to an absolute path)
+    and points a C(latest) symlink at the directory, all on the Ansible controller and within the
+    task's own process, without starting a module per file.
+  - Each file is written to a temporary file beside it and renamed over the old one, so a reader
+    never sees half a file; a replaced file keeps its owner and group and gets O(files[].mode).
+  - Something at O(latest) that is not a symlink is never replaced; the task fails and names it.
+  - The health sweep's report role uses it; it does not touch the managed hosts and has no
+    C(mgr_root) option, unlike the platform modules.
+options:
+  dir:
+    description: The directory of this sweep's reports; created with O(dir_mode) when missing.
+    type: path
+    required: true
+  dir_mode:
+    description: Octal mode of O(dir) when it is created.
+    type: str
+    default: '0750'
+  files:
+    description: The files to write, in this order.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description: Name relative to O(dir), or an absolute path (whose directory must exist).
+        type: path
+        required: true
+      content:
+        description: The whole text of the file, written as UTF-8.
+        type: str
+        required: true
+      mode:
+        description: Octal mode of the file.
+        type: str
+        default: '0640'
+  latest:
+    description:
+      - Path of a symlink to point at O(dir). When it sits beside O(dir) the link is relative (the
+        directory's name), so the report tree can be moved as a whole.
+    type: path
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: In check mode nothing is written and RV(planned) lists the files that would be.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
+author:
+  - billmgr.ops contributors (@billmgr-ops)
+'''
+
+EXAMPLES = r'''
+- name: Write this sweep's reports and point latest at them
+  billmgr.ops.report_files:
+    dir: /srv/billmgr-reports/20261123T101500Z
+    latest: /srv/billmgr-reports/latest
+    files:
+      - path: report.json
+        content: "{{ report | to_nice_json }}"
+      - path: report.html
+        content: "{{ lookup('ansible.builtin.template', 'report.html.j2') }}"
+      - path: /var/lib/node_exporter/billmgr_health.prom
+        content: "{{ lookup('ansible.builtin.template', 'findings.prom.j2') }}"
+        mode: '0644'
+  delegate_to: localhost
+  run_once: true
+'''
+
+RETURN = r'''
+dir:
+  description: The report directory, absolute.
+  returned: always
+  type: str
+  sample: /srv/billmgr-reports/20261123T101500Z
+written:
+  description: The files written, in order; on failure, those written before it.
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/billmgr-reports/20261123T101500Z/report.json]
+planned:
+  description: In check mode, the files that would be written.
+  returned: check mode
+  type: list
+  elements: str
+latest:
+  description: The symlink pointed at O(dir), as given.
+  returned: always
+  type: str
+'''

@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sweep's report files on the controller: found, and written in one step each.
+
+The report role ran a module per file (stat, find, file, copy, three templates, link): each one a
+Python start on the controller, about as much as the whole judging of fifty hosts. These plain
+functions do the same work inside the Ansible worker that already runs.
+
+A file is written to a temporary file beside it and renamed over the old one, so a reader (a
+browser on report.html, node_exporter on the textfile) never sees half of it; a replaced file keeps
+its owner and group.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+SWEEP_ID = re.compile(r'^[0-9]{8}T[0-9]{6}Z$')
+REPORT_FILE = 'report.json'
+
+
+class ReportFilesError(Exception):
+    """A report file could not be written; the message names the file and what to do."""
+
+
+def earlier_reports(base):
+    """Paths of BASE/<sweep id>/report.json, oldest first (sweep ids sort by time).
+
+    ``latest`` and anything else not named as a sweep is left out, so each sweep is seen once.
+    """
+    try:
+        names = os.listdir(base)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ReportFilesError('cannot list the report directory %s: %s' % (base, exc.strerror or exc))
+    found = []
+    for name in sorted(names):
+        path = os.path.join(base, name, REPORT_FILE)
+        if SWEEP_ID.match(name) and not os.path.islink(os.path.join(base, name)) and os.path.isfile(path):
+            found.append(path)
+    return found
+
+
+def make_directory(path, mode):
+    """Create PATH (and its parents) with MODE unless it exists; True when created."""
+    if os.path.isdir(path):
+        return False
+    try:
+        os.makedirs(path, mode=mode)
+        # makedirs applies the umask; the report's mode is the one asked for.
+        os.chmod(path, mode)
+    except OSError as exc:
+        raise ReportFilesError('cannot create the report directory %s: %s' % (path, exc.strerror or exc))
+    return True
+
+
+def write_file(path, content, mode):
+    """Replace PATH with CONTENT (text, written as UTF-8) in one rename, with MODE."""
+    directory = os.path.dirname(path) or '.'
+    if not os.path.isdir(directory):
+        raise ReportFilesError('cannot write %s: directory %s does not exist; create it or choose another path'
+                               % (path, directory))
+    try:
+        previous = os.stat(path)
+    except FileNotFoundError:
+        previous = None
+    except OSError as exc:
+        raise ReportFilesError('cannot write %s: %s' % (path, exc.strerror or exc))
+    try:
+        handle, temp_path = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
+    except OSError as exc:
+        raise ReportFilesError('cannot write %s: no temporary file in %s: %s' % (path, directory, exc.strerror or exc))
+    try:
+        with os.fdopen(handle, 'wb') as temp:
+            temp.write(content.encode('utf-8'))
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.chmod(temp_path, mode)
+        if previous is not None and (previous.st_uid, previous.st_gid) != _owner(temp_path):
+            _keep_owner(temp_path, previous)
+        os.replace(temp_path, path)
+    except OSError as exc:
+        _remove_quietly(temp_path)
+        raise ReportFilesError('cannot write %s: %s' % (path, exc.strerror or exc))
+
+
+def point_link(link, target):
+    """Make LINK a symlink to TARGET, swapped in one rename; True when it changed.
+
+    Anything at LINK other than a symlink is refused rather than replaced: it is not ours.
+    """
+    if os.path.islink(link):
+        if os.readlink(link) == target:
+            return False
+    elif os.path.lexists(link):
+        raise ReportFilesError('%s exists and is not a symlink; move it away so it can point at the newest sweep'
+                               % link)
+    temp_link = '%s.%d.tmp' % (link, os.getpid())
+    try:
+        _remove_quietly(temp_link)
+        os.symlink(target, temp_link)
+        os.replace(temp_link, link)
+    except OSError as exc:
+        _remove_quietly(temp_link)
+        raise ReportFilesError('cannot point %s at %s: %s' % (link, target, exc.strerror or exc))
+    return True
+
+
+def _owner(path):
+    info = os.stat(path)
+    return info.st_uid, info.st_gid
+
+
+def _keep_owner(path, previous):
+    try:
+        os.chown(path, previous.st_uid, previous.st_gid)
+    except PermissionError:
+        # Not root: the file becomes ours, as any editor would leave it.
+        pass
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

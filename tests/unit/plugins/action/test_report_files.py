@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import os
+import stat
+from unittest.mock import MagicMock
+
+from ansible.playbook.task import Task
+
+from ansible_collections.billmgr.ops.plugins.action.report_files import ActionModule
+
+
+def _run(args, check_mode=False):
+    task = Task()
+    task.args = args
+    task.check_mode = check_mode
+    task.action = 'billmgr.ops.report_files'
+    action = ActionModule(task, MagicMock(), MagicMock(), loader=MagicMock(), templar=MagicMock(),
+                          shared_loader_obj=MagicMock())
+    return action.run(task_vars={})
+
+
+def _files():
+    return [{'path': 'report.json', 'content': '{}\n'}, {'path': 'report.md', 'content': '# x\n', 'mode': '0600'}]
+
+
+def test_writes_the_directory_the_files_and_a_relative_latest(tmp_path):
+    sweep = tmp_path / '20261123T101500Z'
+    result = _run({'dir': str(sweep), 'files': _files(), 'latest': str(tmp_path / 'latest')})
+    assert not result.get('failed'), result
+    assert result['changed'] is True
+    assert result['written'] == [str(sweep / 'report.json'), str(sweep / 'report.md')]
+    assert stat.S_IMODE(sweep.stat().st_mode) == 0o750
+    assert stat.S_IMODE((sweep / 'report.json').stat().st_mode) == 0o640
+    assert stat.S_IMODE((sweep / 'report.md').stat().st_mode) == 0o600
+    assert os.readlink(tmp_path / 'latest') == '20261123T101500Z'
+
+
+def test_an_absolute_path_goes_outside_the_directory(tmp_path):
+    prom = tmp_path / 'textfile' / 'billmgr_health.prom'
+    prom.parent.mkdir()
+    result = _run({'dir': str(tmp_path / 'sweep'),
+                   'files': [{'path': str(prom), 'content': 'x 1\n', 'mode': '0644'}]})
+    assert result['written'] == [str(prom)]
+    assert prom.read_text() == 'x 1\n'
+
+
+def test_check_mode_writes_nothing_and_lists_the_plan(tmp_path):
+    result = _run({'dir': str(tmp_path / 'sweep'), 'files': _files(), 'latest': str(tmp_path / 'latest')},
+                  check_mode=True)
+    assert result['changed'] is False
+    assert result['planned'] == [str(tmp_path / 'sweep' / 'report.json'), str(tmp_path / 'sweep' / 'report.md')]
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_bad_mode_fails_before_anything_is_written(tmp_path):
+    result = _run({'dir': str(tmp_path / 'sweep'), 'files': [{'path': 'a', 'content': '', 'mode': 'rw-r--r--'}]})
+    assert result['failed'] is True
+    assert 'octal mode such as 0640' in result['msg']
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_failure_names_the_file_and_keeps_what_was_written(tmp_path):
+    (tmp_path / 'latest').mkdir()
+    result = _run({'dir': str(tmp_path / 'sweep'), 'files': _files(), 'latest': str(tmp_path / 'latest')})
+    assert result['failed'] is True
+    assert 'latest exists and is not a symlink' in result['msg']
+    assert len(result['written']) == 2
