@@ -21,6 +21,30 @@ class AtomicWriteError(Exception):
     """The file could not be replaced; the message names the file and the reason."""
 
 
+def write_temp_beside(target, data, name=None):
+    """A new temporary file in TARGET's directory holding DATA (bytes), synced to disk; its path.
+
+    The rename that puts it in place is the caller's. On failure nothing is left behind and the
+    error names NAME (default TARGET).
+    """
+    name = name or target
+    directory = os.path.dirname(target) or '.'
+    try:
+        handle, temp_path = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(target), suffix='.tmp')
+    except OSError as exc:
+        raise AtomicWriteError('cannot write %s: cannot create a temporary file in %s: %s'
+                               % (name, directory, exc.strerror or exc))
+    try:
+        with os.fdopen(handle, 'wb') as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+    except OSError as exc:
+        os.unlink(temp_path)
+        raise AtomicWriteError('cannot write %s: %s' % (name, exc))
+    return temp_path
+
+
 def write_file_atomic(module, path, data, backup=False, create_mode=DEFAULT_CREATE_MODE):
     """Write DATA (bytes) to PATH through MODULE; return the backup's path ('' when none made).
 
@@ -42,17 +66,9 @@ def write_file_atomic(module, path, data, backup=False, create_mode=DEFAULT_CREA
         except Exception as exc:
             raise AtomicWriteError('cannot back up %s before changing it: %s' % (path, exc))
 
-    try:
-        handle, temp_path = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(target), suffix='.tmp')
-    except OSError as exc:
-        raise AtomicWriteError('cannot write %s: cannot create a temporary file in %s: %s'
-                               % (path, directory, exc.strerror or exc))
+    temp_path = write_temp_beside(target, data, path)
     module.add_cleanup_file(temp_path)
     try:
-        with os.fdopen(handle, 'wb') as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
         module.atomic_move(temp_path, target)
         if not existed:
             os.chmod(target, create_mode)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+
+from ansible_collections.billmgr.ops.plugins.module_utils._atomicfile import AtomicWriteError, write_temp_beside
 
 SWEEP_ID = re.compile(r'^[0-9]{8}T[0-9]{6}Z$')
 REPORT_FILE = 'report.json'
@@ -71,16 +72,12 @@ def write_file(path, content, mode):
     except OSError as exc:
         raise ReportFilesError('cannot write %s: %s' % (path, exc.strerror or exc))
     try:
-        handle, temp_path = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
-    except OSError as exc:
-        raise ReportFilesError('cannot write %s: no temporary file in %s: %s' % (path, directory, exc.strerror or exc))
+        temp_path = write_temp_beside(path, content.encode('utf-8'))
+    except AtomicWriteError as exc:
+        raise ReportFilesError(str(exc))
     try:
-        with os.fdopen(handle, 'wb') as temp:
-            temp.write(content.encode('utf-8'))
-            temp.flush()
-            os.fsync(temp.fileno())
         os.chmod(temp_path, mode)
-        if previous is not None and (previous.st_uid, previous.st_gid) != _owner(temp_path):
+        if previous is not None:
             _keep_owner(temp_path, previous)
         os.replace(temp_path, path)
     except OSError as exc:
@@ -110,12 +107,10 @@ def point_link(link, target):
     return True
 
 
-def _owner(path):
-    info = os.stat(path)
-    return info.st_uid, info.st_gid
-
-
 def _keep_owner(path, previous):
+    info = os.stat(path)
+    if (info.st_uid, info.st_gid) == (previous.st_uid, previous.st_gid):
+        return
     try:
         os.chown(path, previous.st_uid, previous.st_gid)
     except PermissionError:

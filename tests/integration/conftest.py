@@ -162,6 +162,9 @@ class LabManager:
 
     def stop(self):
         self.fleet.down(quiet=True)
+        # The next get() must bring a fleet up again, whatever scenario it asks for.
+        self.scenario = None
+        self.lab = None
 
 
 @pytest.fixture(scope='session')

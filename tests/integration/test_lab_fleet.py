@@ -134,7 +134,6 @@ def test_a_skewed_host_keeps_its_clock_state_to_itself(lab):
 def test_lab_down_leaves_no_process_and_no_mount(lab_manager, lab):
     lab_dir = str(lab.fleet.dir)
     lab_manager.stop()
-    lab_manager.scenario = None
     with open('/proc/mounts') as fh:
         assert [line for line in fh if lab_dir in line] == []
     ps = subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True, check=True).stdout
