@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from billmgr_lab import hosttree, mariadb, scenario
+from billmgr_lab.nsinit import wait_for_tcp
 
 HERE = Path(__file__).resolve().parent
 NSINIT = HERE / 'nsinit.py'
@@ -83,17 +84,6 @@ def _ensure_key(path):
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'billmgr-ops-lab',
                         '-f', str(path)], check=True)
     return path
-
-
-def _wait_tcp(addr, port, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((addr, port), timeout=1):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def _address_free(addr, port):
@@ -394,7 +384,7 @@ class Fleet:
         state = json.loads(self.state_file.read_text())
         for info in state['hosts'].values():
             info['running'] = 'nsinit.py' in _pid_cmdline(info['init_pid'])
-            info['ssh'] = _wait_tcp(info['address'], state['ssh_port'], 0.5)
+            info['ssh'] = wait_for_tcp(info['address'], state['ssh_port'], 0.5)
         return state
 
 

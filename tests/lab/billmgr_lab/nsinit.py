@@ -112,6 +112,8 @@ def start_daemons(cfg):
         shutil.copyfile(preload, '/etc/ld.so.preload')
 
 
+# Shared with fleet.py: this file runs under the system Python without the venv, so the
+# helper lives here and the fleet imports it, not the other way round.
 def wait_for_tcp(addr, port, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
