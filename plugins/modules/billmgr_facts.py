@@ -125,9 +125,13 @@ attributes:
   facts:
     description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full
+requirements:
+  - For V(database) in O(gather) (V(sweep) includes it), the C(mariadb) or C(mysql) command-line
+    client on the managed host; the other sections need nothing beyond Python.
 notes:
   - Reads C(/proc) and C(/etc/os-release) directly and runs C(mgrctl), C(bin/core), C(crontab),
-    C(timedatectl), C(dmesg) and C(journalctl); nothing is installed on the host.
+    C(timedatectl), C(dmesg) and C(journalctl), and for V(database) the database client; nothing
+    is installed on the host.
   - Disks are reported per mount point, as C(df) does; a bind mount is its own mount point.
 seealso:
   - module: billmgr.ops.licctl_info
