@@ -22,8 +22,8 @@ def host_call(true_skew, wait_before, work, back):
 
 
 @pytest.mark.parametrize('true_skew', [0.0, 12.5, -5400.0])
-@pytest.mark.parametrize('wait_before, work, back', [(0.1, 0.5, 0.1), (45.0, 0.5, 0.1), (0.1, 80.0, 0.1),
-                                                    (200.0, 3.0, 2.0)])
+@pytest.mark.parametrize('wait_before, work, back',
+                         [(0.1, 0.5, 0.1), (45.0, 0.5, 0.1), (0.1, 80.0, 0.1), (200.0, 3.0, 2.0)])
 def test_the_true_skew_is_always_within_the_uncertainty(true_skew, wait_before, work, back):
     skew, uncertainty = round_trip_skew(*host_call(true_skew, wait_before, work, back))
     assert abs(skew - true_skew) <= uncertainty + 1e-9
