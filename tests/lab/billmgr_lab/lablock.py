@@ -65,7 +65,7 @@ def hold(labctl, lab_dir, lock_path, wait_seconds=DEFAULT_WAIT_SECONDS, max_seco
     if pid:
         return pid
     Path(lab_dir).mkdir(parents=True, exist_ok=True)
-    log = open(Path(lab_dir) / 'lock-holder.log', 'ab')
+    log = open(Path(lab_dir) / 'lock-holder.log', 'wb')
     # Its own session and its own stdout pipe: neither the caller's terminal nor the pipe Ansible
     # reads the caller's output from stays open while it runs.
     proc = subprocess.Popen(
@@ -80,9 +80,18 @@ def hold(labctl, lab_dir, lock_path, wait_seconds=DEFAULT_WAIT_SECONDS, max_seco
         if proc.poll() is None:
             proc.kill()
         proc.wait()
-        raise LockError('the lab lock %s was not free within %d s (a test session holds it); see %s'
-                        % (lock_path, wait_seconds, Path(lab_dir) / 'lock-holder.log'))
+        said = _last_line(Path(lab_dir) / 'lock-holder.log')
+        raise LockError('the lab lock %s was not taken: %s'
+                        % (lock_path, said or 'not free within %d s (a test session holds it)' % wait_seconds))
     return proc.pid
+
+
+def _last_line(path):
+    try:
+        lines = path.read_text(errors='replace').strip().splitlines()
+    except OSError:
+        return ''
+    return lines[-1] if lines else ''
 
 
 def release(lab_dir, timeout=10):
@@ -103,8 +112,9 @@ class _Stop(Exception):
     """Ends the wait for the lock: its time is up, or the holder was told to stop."""
 
 
-def _stop_waiting(*_args):
-    raise _Stop()
+def _stop_waiting(number, _frame):
+    raise _Stop('the wait ended after %s' % ('its time was up' if number == signal.SIGALRM
+                                              else 'a signal told the holder to stop'))
 
 
 def run_holder(lab_dir, lock_path, wait_seconds, max_seconds):
@@ -116,7 +126,8 @@ def run_holder(lab_dir, lock_path, wait_seconds, max_seconds):
     signal.setitimer(signal.ITIMER_REAL, wait_seconds)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-    except _Stop:
+    except _Stop as exc:
+        sys.stderr.write('lab lock %s not taken: %s (%d s allowed)\n' % (lock_path, exc, wait_seconds))
         return 1
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -67,7 +67,7 @@ def test_lock_waits_for_a_test_session_and_says_so_when_it_gives_up(lab_dir, tmp
     with open(lock_file, 'a') as session:
         fcntl.flock(session, fcntl.LOCK_EX)
         refused = labctl_run(lab_dir, 'lock', '--lock-file', str(lock_file), '--wait-seconds', '1')
-    assert refused.returncode == 2 and 'was not free within 1 s' in refused.stderr
+    assert refused.returncode == 2 and 'its time was up (1 s allowed)' in refused.stderr, refused.stderr
     assert lablock.holder_pid(lab_dir) is None
 
 
