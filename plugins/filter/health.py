@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_findings, unreachable_finding
+from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_findings, skew_text, unreachable_finding
 
 
 def health_findings(facts, thresholds=None):
@@ -17,10 +17,17 @@ def health_findings(facts, thresholds=None):
         raise AnsibleFilterError('health_findings: %s' % exc) from exc
 
 
+def health_clock(clock):
+    if not isinstance(clock, dict):
+        return None
+    return skew_text(clock.get('skew_seconds'), clock.get('skew_uncertainty_seconds'))
+
+
 def health_unreachable(message):
     return [unreachable_finding(message)]
 
 
 class FilterModule:
     def filters(self):
-        return {'health_findings': health_findings, 'health_unreachable': health_unreachable}
+        return {'health_findings': health_findings, 'health_unreachable': health_unreachable,
+                'health_clock': health_clock}

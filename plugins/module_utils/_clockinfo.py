@@ -6,8 +6,9 @@
 The platform checks its license against the host's clock, so a clock that is off blocks it.  The
 reference is the controller's own time handed over as an option: an epoch number, or an ISO time
 where no zone means UTC (a controller's time has nothing to do with the host's zone).  The skew is
-host minus reference, so a clock running ahead is positive; it includes the task's transport
-delay (usually well under two seconds).  Stdlib only, no Ansible imports.
+host minus reference, so a clock running ahead is positive.  Without a reference the controller
+side measures the skew over the call's round trip (plugins/plugin_utils/_clockskew.py).  Stdlib
+only, no Ansible imports.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def clock_facts(now, reference=None):
         'epoch': round(now, 3),
         'reference_epoch': None if reference is None else round(reference, 3),
         'skew_seconds': None if reference is None else round(now - reference, 3),
+        # Measured by the action plugin over the call's round trip when no reference is given.
+        'skew_uncertainty_seconds': None,
+        'round_trip_seconds': None,
     }
 
 

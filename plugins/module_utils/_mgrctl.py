@@ -149,6 +149,14 @@ class Mgrctl:
         result = self.runner.run(self.argv(func, params, output), self.timeout)
         return result, find_error(result, output)
 
+    def describe(self, func):
+        """``mgrctl -m MGR -i FUNC``: the function's parameters, or the platform's refusal of it.
+
+        Reads only, so check mode can ask whether the platform knows a function it will not call.
+        """
+        result = self.runner.run(self.argv(func, flags=('-i',)), self.timeout)
+        return result, find_error(result)
+
     def restart(self):
         """``mgrctl -m MGR -R``; returns ``(CommandResult, error dict or None)``."""
         result = self.runner.run(self.argv(flags=('-R',)), self.timeout)
@@ -296,6 +304,17 @@ def find_error(result, output=None):
     if result.rc != 0:
         return _error('exit', None, str(result.rc), None, {}, result.output)
     return None
+
+
+def refuses_function(error, func):
+    """Whether ERROR is the platform saying it has no function FUNC (``missed(function,FUNC)``).
+
+    The object's name is not documented, so a ``missed`` error whose value is the function's own
+    name counts too; a missing parameter or record (``missed(elid)``) does not.
+    """
+    if not error or error.get('type') != 'missed':
+        return False
+    return error.get('object') in ('function', 'func') or (error.get('value') or '') == func
 
 
 def describe_error(error):

@@ -71,14 +71,17 @@ options:
               debian 11, debian 12, astra 1.7]
   reference_time:
     description:
-      - The controller's current time, to measure the host's clock skew against.
+      - Not needed as a rule. Without it the skew is measured over the call's own round trip;
+        the controller reads its clock just before the call and just after the result, the module
+        reads the host's as it starts and as it ends, and the skew comes with its uncertainty
+        (RV(billmgr_facts.clock.skew_uncertainty_seconds)), which a busy controller or a queue of
+        forks widens instead of turning into skew.
+      - When given, a fixed time the skew is measured against instead (host time minus this); its
+        uncertainty is then unknown (null) and includes however long the task took to start
+        after the value was templated.
       - Seconds since the epoch or an ISO 8601 time; an ISO time without an offset is read as UTC.
-        The first example passes the controller's clock as a number. Do not pass
-        C(now) with C(utc=true) through C(timestamp); that gives a UTC time without a zone, which
-        C(timestamp) reads as the controller's local time, so the skew is off by the controller's
-        UTC offset.
-      - The skew includes the time the task takes to reach the host, usually well under two
-        seconds. Without this option RV(billmgr_facts.clock.skew_seconds) is null.
+        Do not pass C(now) with C(utc=true) through C(timestamp); that gives a UTC time without a
+        zone, which C(timestamp) reads as the controller's local time.
     type: raw
   since:
     description:
@@ -125,9 +128,13 @@ attributes:
   facts:
     description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full
+requirements:
+  - For V(database) in O(gather) (V(sweep) includes it), the C(mariadb) or C(mysql) command-line
+    client on the managed host; the other sections need nothing beyond Python.
 notes:
   - Reads C(/proc) and C(/etc/os-release) directly and runs C(mgrctl), C(bin/core), C(crontab),
-    C(timedatectl), C(dmesg) and C(journalctl); nothing is installed on the host.
+    C(timedatectl), C(dmesg) and C(journalctl), and for V(database) the database client; nothing
+    is installed on the host.
   - Disks are reported per mount point, as C(df) does; a bind mount is its own mount point.
 seealso:
   - module: billmgr.ops.licctl_info
@@ -140,7 +147,6 @@ author:
 EXAMPLES = r'''
 - name: Take the runbook's first look at every server
   billmgr.ops.billmgr_facts:
-    reference_time: "{{ now().timestamp() }}"
 
 - name: Name the servers whose platform does not answer
   ansible.builtin.debug:
@@ -231,17 +237,37 @@ billmgr_facts:
           type: str
           sample: MSK
         epoch:
-          description: The host's time in seconds since the epoch.
+          description: The host's time in seconds since the epoch, as the module started.
           type: float
           sample: 1795443962.118
+        epoch_end:
+          description: The host's time in seconds since the epoch, as the module finished its work.
+          type: float
+          sample: 1795443962.904
         reference_epoch:
-          description: O(reference_time) in seconds since the epoch; null when not given.
+          description:
+            - The controller's time the skew is measured against, in seconds since the epoch - the
+              middle of the call's round trip, or O(reference_time) when given.
+            - Null when the module ran without the collection's action plugin (asynchronously).
           type: float
           sample: 1795443961.9
         skew_seconds:
-          description: Host time minus O(reference_time) (positive when the host runs ahead); null without it.
+          description:
+            - How far the host's clock is ahead of the controller's (negative when behind); the
+              middle of what the round trip allows. Null when not measured.
           type: float
           sample: 0.218
+        skew_uncertainty_seconds:
+          description:
+            - The skew is RV(billmgr_facts.clock.skew_seconds) plus or minus this; half of the round
+              trip left once the module's own work is taken out. Null with O(reference_time) or when
+              not measured.
+          type: float
+          sample: 0.35
+        round_trip_seconds:
+          description: The controller's time from just before the call to just after the result; null when not measured.
+          type: float
+          sample: 1.49
         ntp_synchronized:
           description: C(timedatectl show -p NTPSynchronized --value); null when it cannot tell.
           type: bool
@@ -635,6 +661,8 @@ def _validated(params, now, layout):
 
 
 def main():
+    # The host's clock as early as the module runs: the controller's round trip brackets it.
+    now = time.time()
     module = AnsibleModule(
         argument_spec=dict(
             mgr_root=dict(type='path', default=DEFAULT_MGR_ROOT),
@@ -659,7 +687,6 @@ def main():
         asked.update(('all',) + SWEEP_SECTIONS)
     sections = [name for name in SECTIONS + SWEEP_SECTIONS
                 if name in asked or ('all' in asked and name in SECTIONS)]
-    now = time.time()
     try:
         options = _validated(module.params, now, layout)
     except (ValueError, ReferenceTimeError, PatternError, SupportedOsError, TimeSpecError, LogSourceError) as exc:
@@ -668,6 +695,9 @@ def main():
 
     facts = {'mgr_root': layout.root, 'gathered': list(sections)}
     facts.update(gather(request, sections))
+    if isinstance(facts.get('clock'), dict):
+        # As late as possible: the host's work in between is taken out of the round trip.
+        facts['clock']['epoch_end'] = round(time.time(), 3)
     module.exit_json(changed=False, billmgr_facts=facts, ansible_facts={'billmgr': facts})
 
 

@@ -18,7 +18,11 @@ description:
     C(service.billdaily), C(service.statdaily) and C(service.autosuspend).
   - A function named in O(read_only_functions) reports no change and is called in check mode too;
     any other function reports a change, and in check mode is not called at all
-    (RV(skipped_call)).
+    (RV(skipped_call)); the module only asks the platform whether it knows the function
+    (C(mgrctl -i FUNC)).
+  - A function the platform does not know (C(ERROR missed(function,FUNC))) changes nothing; the
+    task reports C(changed=false) and RV(refused=true), in check mode too, and fails unless
+    O(allow_refusal=true).
   - Values of the parameters named in O(secret_params) are masked everywhere Ansible shows the
     task (result, messages, the logged invocation).
   - Exit status 0 and no C(ERROR) is success; C(ERROR type(object,value)) fails the task with an
@@ -67,6 +71,14 @@ options:
     type: list
     elements: str
     default: []
+  allow_refusal:
+    description:
+      - When the platform does not know O(func), end the task with a warning instead of failing
+        (RV(refused=true), C(changed=false)); for a fleet whose platform versions differ in the
+        functions they have.
+      - Any other error still fails the task.
+    type: bool
+    default: false
   timeout:
     description:
       - Seconds to wait for C(mgrctl) before killing it and failing.
@@ -81,7 +93,8 @@ attributes:
     support: full
     details:
       - Read-only functions (O(read_only_functions)) are called; any other function is not, and the
-        task reports C(changed=true) and RV(skipped_call=true).
+        task reports C(changed=true) and RV(skipped_call=true), unless the platform says it does
+        not know the function (RV(refused)).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
@@ -187,6 +200,13 @@ read_only:
   returned: always
   type: bool
   sample: false
+refused:
+  description:
+    - True when the platform does not know O(func) (in check mode, asked with C(mgrctl -i FUNC));
+      nothing was changed.
+  returned: always
+  type: bool
+  sample: false
 skipped_call:
   description: True in check mode when the call was not made because the function may change things.
   returned: always
@@ -200,7 +220,7 @@ cmd:
   sample: [/usr/local/mgr5/sbin/mgrctl, -m, billmgr, -o, text, paymethod.checkpay]
 rc:
   description: Exit status of C(mgrctl); null when a failure stopped the module before the call.
-  returned: unless the call was skipped in check mode
+  returned: unless the call was not made in check mode
   type: int
   sample: 0
 stdout:
@@ -227,6 +247,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     parse_form,
     parse_json,
     parse_text,
+    refuses_function,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, is_safe_name
 
@@ -281,6 +302,26 @@ def failure_message(error, argv_text, layout):
     return '%s failed: ERROR %s: %s' % (argv_text, describe_error(error), meaning)
 
 
+def refusal_message(func, error, argv_text):
+    return ('%s: the platform has no function %s (ERROR %s); nothing was changed. Check the name '
+            '(mgrctl -i lists the functions), or set allow_refusal: true where some platforms lack it'
+            % (argv_text, func, describe_error(error)))
+
+
+def end_refused(module, result, error, argv_text):
+    """The platform does not know the function: nothing changed; fail unless the caller allowed it."""
+    result.update(changed=False, refused=True, error=error)
+    if module.check_mode:
+        # The call itself was not made; only mgrctl -i was.
+        result.pop('rc', None)
+    message = refusal_message(module.params['func'], error, argv_text)
+    if not module.params['allow_refusal']:
+        module.fail_json(msg=message, **result)
+    module.warn(message)
+    # Said outright: Ansible would read mgrctl's non-zero rc as a failed task.
+    module.exit_json(failed=False, **result)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -291,6 +332,7 @@ def main():
             output=dict(type='str', default='text', choices=['text', 'json']),
             read_only_functions=dict(type='list', elements='str', default=list(READ_ONLY_FUNCTIONS)),
             secret_params=dict(type='list', elements='str', default=[], no_log=False),
+            allow_refusal=dict(type='bool', default=False),
             timeout=dict(type='float', default=60),
         ),
         supports_check_mode=True,
@@ -303,7 +345,8 @@ def main():
             module.no_log_values.add(str(call_params[name]))
 
     read_only = args['func'] in args['read_only_functions']
-    result = {'changed': not read_only, 'read_only': read_only, 'skipped_call': False, 'cmd': [], 'rc': None,
+    # Nothing has changed until a changing call is made (or, in check mode, would be).
+    result = {'changed': False, 'read_only': read_only, 'refused': False, 'skipped_call': False, 'cmd': [], 'rc': None,
               'stdout': '', 'stderr': '', 'elements': [], 'form': {}, 'json': None, 'error': None}
     if not is_safe_name(args['manager']):
         module.fail_json(msg='manager %r is not a platform name, e.g. billmgr' % (args['manager'],), **result)
@@ -323,7 +366,13 @@ def main():
             **result)
 
     if module.check_mode and not read_only:
-        result['skipped_call'] = True
+        probe, error = mgrctl.describe(args['func'])
+        if refuses_function(error, args['func']):
+            end_refused(module, result, error, ' '.join(probe.argv))
+        if error is not None:
+            module.warn('mgrctl -i %s did not answer (ERROR %s): the prediction that it changes something '
+                        'is unconfirmed' % (args['func'], describe_error(error)))
+        result.update(changed=True, skipped_call=True)
         # Ansible reads any rc other than 0 (null included) as a failed task; nothing ran here.
         del result['rc']
         module.exit_json(**result)
@@ -332,6 +381,7 @@ def main():
                     % (layout.maintenance_file, args['func']))
 
     run, error = mgrctl.call(args['func'], call_params, args['output'])
+    result['changed'] = not read_only
     result.update(rc=run.rc, stdout=run.stdout, stderr=run.stderr, error=error)
     if args['output'] == 'json':
         try:
@@ -341,6 +391,8 @@ def main():
         result['elements'], result['form'] = json_elements(result['json'])
     else:
         result['elements'], result['form'] = parse_text(run.stdout), parse_form(run.stdout)
+    if refuses_function(error, args['func']):
+        end_refused(module, result, error, ' '.join(argv))
     if error is not None:
         # The platform refused (or mgrctl never ran), so nothing changed; a call killed halfway may have.
         result['changed'] = not read_only and error.get('type') == 'timeout'

@@ -56,6 +56,15 @@ def _pct(value):
 
 
 # ---------------------------------------------------------------- host
+def skew_text(skew, uncertainty=None):
+    """``+5400.0 s ± 1.2 s``; without an uncertainty (a fixed reference time) the skew alone."""
+    if skew is None:
+        return None
+    if uncertainty is None:
+        return '%+.1f s' % skew
+    return '%+.1f s \u00b1 %.1f s' % (skew, uncertainty)
+
+
 def check_os(facts, limits):
     os_facts = _section(facts, 'os')
     if os_facts is None or os_facts.get('supported') is not False:
@@ -73,15 +82,36 @@ def check_clock(facts, limits):
         return []
     found = []
     skew = clock.get('skew_seconds')
-    if skew is not None and abs(skew) >= limits['clock_skew_warning_seconds']:
-        critical = abs(skew) >= limits['clock_skew_critical_seconds']
-        found.append(finding(
-            'clock_skew', CRITICAL if critical else WARNING,
-            'The clock is %+d s off the controller%s' % (skew, ': the license check fails on a wrong time'
-                                                         if critical else ''),
-            {'skew_seconds': skew, 'host_utc': clock.get('utc')},
-            'Set the time right (chronyd or systemd-timesyncd with NTP on); the platform checks its '
-            'license against the clock.'))
+    # Unknown when the caller gave a fixed reference time; the skew is then taken as it is.
+    uncertainty = clock.get('skew_uncertainty_seconds') or 0
+    warning_at = limits['clock_skew_warning_seconds']
+    if skew is not None:
+        # The least the clock can be off, given how precisely this call could measure it.
+        least = abs(skew) - uncertainty
+        evidence = {'skew_seconds': skew, 'uncertainty_seconds': clock.get('skew_uncertainty_seconds'),
+                    'host_utc': clock.get('utc')}
+        if least >= warning_at:
+            critical = least >= limits['clock_skew_critical_seconds']
+            found.append(finding(
+                'clock_skew', CRITICAL if critical else WARNING,
+                'The clock is %s off the controller%s' % (
+                    skew_text(skew, clock.get('skew_uncertainty_seconds')),
+                    ': the license check fails on a wrong time' if critical else ''),
+                evidence,
+                'Set the time right (chronyd or systemd-timesyncd with NTP on); the platform checks its '
+                'license against the clock.'))
+        elif uncertainty > warning_at:
+            evidence['note'] = (
+                'the controller took %s s from sending the module to reading its result, so the skew is '
+                'only known to within %s s, more than the %s s threshold' % (
+                    clock.get('round_trip_seconds'), round(uncertainty, 1), warning_at))
+            found.append(finding(
+                'clock_skew_unmeasured', INFO,
+                'The clock skew could not be measured precisely (%s)' % skew_text(skew, uncertainty),
+                evidence,
+                'Measure again with fewer forks (ansible-playbook playbooks/health.yml -f 5, with --limit '
+                'naming this host) or from a less busy controller; on the host, chronyc tracking or '
+                'timedatectl timesync-status shows the offset NTP sees.'))
     if clock.get('ntp_synchronized') is False:
         found.append(finding('ntp_unsynced', WARNING, 'The clock is not synchronised with NTP',
                              {'ntp_synchronized': False},

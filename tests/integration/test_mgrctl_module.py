@@ -44,18 +44,27 @@ def test_whoami_reads_and_changes_nothing(lab):
 
 def test_unknown_function_fails_with_the_explained_error(lab):
     result, _output = run(lab, 'bm01', MGRCTL, {'func': 'paymethod.chekpay'})
-    assert result.get('failed') and result['changed'] is False
+    assert result.get('failed') and result['changed'] is False and result['refused'] is True
     assert (result['error']['type'], result['error']['object'], result['error']['value']) == \
         ('missed', 'function', 'paymethod.chekpay')
-    assert 'does not exist, or a required parameter is missing' in result['msg']
+    assert 'has no function paymethod.chekpay' in result['msg'] and 'nothing was changed' in result['msg']
+
+
+def test_check_mode_asks_the_platform_and_reports_no_change_for_an_unknown_function(lab):
+    result, _output = run(lab, 'bm01', MGRCTL, {'func': 'paymethod.chekpay'}, check=True)
+    assert result.get('failed') and (result['changed'], result['refused'], result['skipped_call']) == \
+        (False, True, False)
+    allowed, _output = run(lab, 'bm01', MGRCTL, {'func': 'paymethod.chekpay', 'allow_refusal': True}, check=True)
+    assert not allowed.get('failed') and (allowed['changed'], allowed['refused']) == (False, True)
 
 
 def test_check_mode_does_not_call_a_changing_function(lab):
     log = lab.host_path('bm01', 'var/mgrctl.log')
-    before = log.read_text().count('pricelist.sync')
+    # The module asks `mgrctl -i pricelist.sync` (logged as func=funcinfo); the call itself is not made.
+    before = log.read_text().count('func=pricelist.sync')
     result, _output = run(lab, 'bm01', MGRCTL, {'func': 'pricelist.sync', 'params': {'elid': 1}}, check=True)
-    assert (result['changed'], result['skipped_call']) == (True, True)
-    assert log.read_text().count('pricelist.sync') == before
+    assert (result['changed'], result['skipped_call'], result['refused']) == (True, True, False)
+    assert log.read_text().count('func=pricelist.sync') == before
 
 
 def test_secret_params_never_show_at_vvv(lab):

@@ -92,11 +92,45 @@ def test_changing_function_reports_a_change_and_runs_with_params_in_order(run_mo
 
 def test_check_mode_does_not_call_a_changing_function(run_module, platform):
     result = run_module(mgrctl, platform.args(func='paymethod.checkpay'), check_mode=True)
-    assert (result['changed'], result['skipped_call']) == (True, True)
+    assert (result['changed'], result['skipped_call'], result['refused']) == (True, True, False)
     # No rc at all: Ansible would read a null rc as a failed task.
     assert 'rc' not in result and not result.get('failed')
-    assert platform.calls() == []
+    # Only asked whether the platform knows the function.
+    assert platform.calls() == [['-m', 'billmgr', '-i', 'paymethod.checkpay']]
     assert result['cmd'][-1] == 'paymethod.checkpay'
+
+
+UNKNOWN = 'ERROR missed(function,paymethod.chekpay)\n'
+
+
+def test_check_mode_reports_no_change_for_a_function_the_platform_refuses(run_module, platform):
+    platform.answer('paymethod.chekpay', UNKNOWN, rc=1)
+    result = run_module(mgrctl, platform.args(func='paymethod.chekpay'), check_mode=True)
+    assert result['failed'] and result['changed'] is False and result['refused'] is True
+    assert result['skipped_call'] is False and 'rc' not in result
+    assert 'has no function paymethod.chekpay' in result['msg'] and 'nothing was changed' in result['msg']
+    assert platform.calls() == [['-m', 'billmgr', '-i', 'paymethod.chekpay']]
+
+
+def test_a_refusal_the_caller_allowed_ends_ok_with_a_warning(run_module, platform):
+    platform.answer('paymethod.chekpay', UNKNOWN, rc=1)
+    for check_mode in (False, True):
+        result = run_module(mgrctl, platform.args(func='paymethod.chekpay', allow_refusal=True), check_mode=check_mode)
+        assert result['failed'] is False and result['changed'] is False and result['refused'] is True
+        assert any('has no function paymethod.chekpay' in warning for warning in result['warnings'])
+
+
+def test_allow_refusal_does_not_hide_other_errors(run_module, platform):
+    platform.answer('pricelist.sync', 'ERROR missed(pricelist,99)\n', rc=1)
+    result = run_module(mgrctl, platform.args(func='pricelist.sync', params={'elid': 99}, allow_refusal=True))
+    assert result['failed'] and result['refused'] is False
+
+
+def test_check_mode_keeps_its_prediction_when_the_platform_cannot_say(run_module, platform):
+    platform.answer('checkevent', 'ERROR connect(billmgr)\n', rc=1)
+    result = run_module(mgrctl, platform.args(func='checkevent'), check_mode=True)
+    assert not result.get('failed') and (result['changed'], result['skipped_call']) == (True, True)
+    assert any('unconfirmed' in warning for warning in result['warnings'])
 
 
 def test_check_mode_calls_a_read_only_function(run_module, platform):
@@ -125,10 +159,17 @@ def test_text_list_output_becomes_elements(run_module, platform):
 def test_error_line_fails_with_the_error_and_what_it_means(run_module, platform):
     platform.answer('paymethod.chekpay', 'ERROR missed(function,paymethod.chekpay)\n', rc=1)
     result = run_module(mgrctl, platform.args(func='paymethod.chekpay'))
-    assert result['failed'] and result['changed'] is False
+    assert result['failed'] and result['changed'] is False and result['refused'] is True
     error = result['error']
     assert (error['type'], error['object'], error['value']) == ('missed', 'function', 'paymethod.chekpay')
     assert 'ERROR missed(function,paymethod.chekpay)' in result['msg']
+    assert 'has no function paymethod.chekpay' in result['msg'] and 'nothing was changed' in result['msg']
+
+
+def test_a_missing_parameter_is_explained_not_taken_for_an_unknown_function(run_module, platform):
+    platform.answer('pricelist.sync', 'ERROR missed(elid)\n', rc=1)
+    result = run_module(mgrctl, platform.args(func='pricelist.sync'))
+    assert result['failed'] and result['refused'] is False
     assert 'does not exist, or a required parameter is missing' in result['msg']
 
 
@@ -193,9 +234,10 @@ def test_without_secret_params_the_value_shows(run_module, platform):
 @pytest.mark.parametrize('bad', [{'func': 'whoami; reboot'}, {'func': 'whoami', 'params': {'a b': 1}},
                                  {'func': 'whoami', 'manager': '../bin'}, {'func': 'whoami', 'timeout': 0}])
 def test_bad_names_are_refused_before_running(run_module, platform, bad):
-    result = run_module(mgrctl, platform.args(**bad))
-    assert result['failed']
-    assert platform.calls() == []
+    for check_mode in (False, True):
+        result = run_module(mgrctl, platform.args(**bad), check_mode=check_mode)
+        assert result['failed'] and result['changed'] is False, 'nothing was run, so nothing changed'
+        assert platform.calls() == []
 
 
 def test_hung_mgrctl_is_killed(run_module, platform):
@@ -221,5 +263,5 @@ def test_missing_mgrctl_names_the_path(run_module, tmp_path):
 def test_documentation_renders_and_matches_argspec(ansible_doc, assert_docs_match_argspec):
     doc = ansible_doc('billmgr.ops.mgrctl')
     assert_docs_match_argspec(mgrctl, doc['doc']['options'])
-    assert set(doc['return']) == {'elements', 'form', 'json', 'error', 'read_only', 'skipped_call', 'cmd', 'rc',
-                                  'stdout', 'stderr'}
+    assert set(doc['return']) == {'elements', 'form', 'json', 'error', 'read_only', 'refused', 'skipped_call', 'cmd',
+                                  'rc', 'stdout', 'stderr'}
