@@ -124,15 +124,17 @@ def test_debug_bad_input_fails_clearly_and_touches_nothing(lab, args, words):
 
 # ---------------------------------------------------------------- log_grep
 def error_records(path, since=None):
-    """(thread key, error type) of every ERROR record in PATH, newest year assumed current."""
-    year = datetime.now().year
+    """(thread key, error type) of every ERROR record in PATH; a date later than now is of last year."""
+    now = datetime.now()
     found = []
     for line in path.read_bytes().splitlines():
         match = HEADER.match(line)
         if not match:
             continue
         month, day, clock = MONTHS[match.group(1)], int(match.group(2)), match.group(3).decode()
-        when = datetime(year, month, day, *map(int, clock.split(':')))
+        when = datetime(now.year, month, day, *map(int, clock.split(':')))
+        if when > now + timedelta(days=1):
+            when = when.replace(year=now.year - 1)
         if since and when < since:
             continue
         kind = re.search(rb"Type: '([^']*)'", line)
