@@ -538,3 +538,73 @@ def test_a_log_truncated_while_workers_read_it_gives_a_result(busy_log, monkeypa
     _rotate_after_split(monkeypatch, path, truncate_in_place=True)
     result = scan([path], max_matches=0, workers=3, parallel_min_bytes=0)
     assert result['scanned_bytes'] >= 0
+
+
+# ---------------------------------------------------------------- every writer in one file
+def writer_line(rng, when, index):
+    """One record in the form of a random writer, and what it is: (bytes, level or None, typed, unparsed)."""
+    day = str(when.day)
+    clock = when.strftime('%H:%M:%S')
+    month = MONTHS[when.month - 1]
+    kind = rng.randrange(6)
+    if kind == 0:
+        return ('%s %s %s [%d] pmx \x1b[1;31mERROR payment %d failed\x1b[0m\n\n' % (month, day, clock, 700 + index % 5, index),
+                'ERROR', None, False)
+    if kind == 1:
+        return ('%s %s %s [%d] ERROR: 2: fopen(): failed. In file: /x.php. On line: %d\n\n' % (month, day, clock, 701, index),
+                'ERROR', None, False)
+    if kind == 2:
+        return ("%s,%03d [%d] pmvm \x1b[1;31m ERROR Type: 'value' Object: 'ip' Value: '%d'\x1b[0m\n"
+                % (when.strftime('%Y-%m-%d %H:%M:%S'), index % 1000, 702, index), 'ERROR', 'value', False)
+    if kind == 3:
+        return ('%s %s %s host php-fpm[9]: PHP ERROR: out of memory %d\n' % (month, day, clock, index), None, None, True)
+    if kind == 4:
+        return ("%s %s %s [%d] pmx INFO sent Content-Type: 'json' and got ERROR %d\n" % (month, day, clock, 703, index),
+                'INFO', None, False)
+    return ('%s %s %s [%d] ERROR ok %d\n' % (month, day, clock, 704, index), None, None, False)
+
+
+def test_every_writer_in_one_log_counts_the_same_however_it_is_read(tmp_path, small_window):
+    rng = random.Random(11)
+    path = tmp_path / 'pmmixed.log'
+    lines, start = [], END - timedelta(hours=5)
+    for index in range(3000):
+        lines.append(writer_line(rng, start + timedelta(seconds=5 * index), index))
+    path.write_bytes(''.join(text for text, _, _, _ in lines).encode())
+    epoch = time.mktime((start + timedelta(seconds=5 * 3000)).timetuple())
+    os.utime(path, (epoch, epoch))
+    reference = scan([str(path)], levels=['ERROR', 'INFO'], max_matches=5000, workers=1, zones={'pm*': 'local'})
+    assert reference['counts']['by_level'] == {
+        'ERROR': sum(1 for _, level, _, _ in lines if level == 'ERROR'),
+        'INFO': sum(1 for _, level, _, _ in lines if level == 'INFO')}
+    assert reference['counts']['by_error_type'] == {'value': sum(1 for _, _, typed, _ in lines if typed)}
+    assert reference['unparsed_headers'] == sum(1 for _, _, _, unparsed in lines if unparsed)
+    assert all(not m['message'].endswith('\n') and '\n\n' not in m['message'] for m in reference['matches'])
+    for options in (dict(chunk_bytes=4096), dict(use_memmem=False), dict(workers=2, parallel_min_bytes=0)):
+        assert scan([str(path)], levels=['ERROR', 'INFO'], max_matches=5000, zones={'pm*': 'local'}, **options) \
+            == reference, options
+    # In a window, only the unknown lines inside it are counted.
+    since = start + timedelta(seconds=5 * 2000)
+    windowed = scan([str(path)], since=since, zones={'pm*': 'local'})
+    assert windowed['unparsed_headers'] == sum(1 for index, (_, _, _, unparsed) in enumerate(lines)
+                                               if unparsed and index >= 2000)
+
+
+def test_an_archive_takes_the_zone_of_its_live_log(tmp_path, monkeypatch):
+    monkeypatch.setenv('TZ', 'XXX-3')
+    time.tzset()
+    try:
+        line = b'Mar 6 15:33:01 [4] pmx ERROR late\n'
+        live, archive = tmp_path / 'pmx.log', tmp_path / 'pmx.log.1.gz'
+        live.write_bytes(line)
+        archive.write_bytes(gzip.compress(line))
+        written = time.mktime(datetime(2026, 3, 6, 18, 33, 2).timetuple())
+        os.utime(live, (written, written))
+        result = scan([LogSource('pmx', str(archive)), LogSource('pmx', str(live))])
+        assert result['zones'] == {'pmx': 'utc'}
+        assert [m['time'] for m in result['matches']] == ['2026-03-06T15:33:01+00:00'] * 2
+        with pytest.raises(ValueError, match='zone of pmx'):
+            scan([str(live)], zones={'pmx': 'gmt'})
+    finally:
+        monkeypatch.undo()
+        time.tzset()
