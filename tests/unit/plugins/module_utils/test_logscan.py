@@ -489,6 +489,35 @@ def test_lab_generator_agrees_when_present(tmp_path):
     assert stats['error_substring_lines'] > stats['error_records']
 
 
+def test_lab_module_logs_of_every_writer_read_as_written(tmp_path, monkeypatch):
+    """The lab's module logs (platform, PHP helper current and older, Python library) on a host three
+    hours east of UTC whose current PHP helper stamps in UTC: every ERROR record is found, each log in
+    its zone, and the window is the same wall-clock hour for all of them."""
+    loggen = pytest.importorskip('billmgr_lab.loggen')
+    monkeypatch.setenv('TZ', 'XXX-3')
+    time.tzset()
+    try:
+        now = datetime.now().replace(microsecond=0)
+        summary = loggen.write_logs(tmp_path / 'var', loggen.LogPlan(
+            now=now, seed=7, size_bytes=2_000_000, module_logs_utc=True,
+            payment_modules=['pmbillmgr', 'pmbank', 'pmpaymaster', 'pmispmgr5']))
+        names = ['pmbillmgr', 'pmbank', 'pmpaymaster', 'pmispmgr5']
+        sources = [LogSource(name, str(tmp_path / 'var' / (name + '.log'))) for name in names]
+        result = scan(sources, max_matches=1000, context='none')
+        assert result['zones'] == {'pmbillmgr': 'local', 'pmbank': 'utc', 'pmpaymaster': 'local', 'pmispmgr5': 'local'}
+        assert result['counts']['by_log'] == dict((name, summary['logs'][name + '.log']['error_records']) for name in names)
+        assert result['unparsed_headers'] == 0
+        assert {m['time'][-6:] for m in result['matches'] if m['log'] == 'pmbank'} == {'+00:00'}
+        assert {m['time'][-6:] for m in result['matches'] if m['log'] != 'pmbank'} == {'+03:00'}
+        # The same moments, whichever zone a log is stamped in: a window that takes in every record.
+        first = min(summary['logs'][name + '.log']['first'] for name in names)
+        assert scan(sources, since=first - timedelta(seconds=1), max_matches=0)['counts']['by_log'] == \
+            result['counts']['by_log']
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_convenient_argument_forms(busy_log, tmp_path):
     path = busy_log[0]
     since = END - timedelta(hours=2)
