@@ -242,7 +242,7 @@ class _ZoneResolver:
                 try:
                     with io.FileIO(source.path, 'r') as raw:
                         head = raw.read(10)
-                        if any(head.startswith(magic) for magic, _ in _COMPRESSED):
+                        if any(head.startswith(magic) for magic, unused_opener in _COMPRESSED):
                             continue
                         stat = os.fstat(raw.fileno())
                         self._live[archive.log] = _told_zone(raw.fileno(), stat.st_size, stat.st_mtime)

@@ -37,7 +37,7 @@ def host_zone(monkeypatch):
 
 def records(name):
     with open(GOLDEN / name, encoding='utf-8') as handle:
-        return [(record, lines) for record, lines in iter_records(handle)]
+        return list(iter_records(handle))
 
 
 def fields(record):
@@ -57,16 +57,16 @@ def placed(tmp_path, name, log, mtime):
 def test_runbook000_error_lines_and_their_threads(tmp_path, host_zone):
     host_zone(EAST_3)
     found = records('runbook000/billmgr_log_error_thread.log')
-    assert [fields(record) for record, _ in found] == [
+    assert [fields(record) for record, unused_lines in found] == [
         ('ERROR', '483562:72787', (3, 6, 18, 33, 1)),
         ('ERROR', '483562:72797', (3, 6, 18, 36, 1)),
     ]
-    assert [record.logger for record, _ in found] == ['libmgr', 'libmgr']
-    assert [record.error for record, _ in found] == [
+    assert [record.logger for record, unused_lines in found] == ['libmgr', 'libmgr']
+    assert [record.error for record, unused_lines in found] == [
         {'type': 'missed', 'object': 'function', 'value': 'payment_cash_register.check'},
         {'type': 'missed', 'object': 'function', 'value': 'payment_cash_register.send'},
     ]
-    assert all(lines == [] for _, lines in found)
+    assert all(lines == [] for unused_record, lines in found)
     result = scan([placed(tmp_path, 'runbook000/billmgr_log_error_thread.log', 'billmgr', datetime(2026, 3, 6, 18, 36, 2))])
     assert result['counts']['by_error_type'] == {'missed': 2}
     assert [m['time'] for m in result['matches']] == ['2026-03-06T18:33:01+03:00', '2026-03-06T18:36:01+03:00']
@@ -76,16 +76,16 @@ def test_runbook000_error_lines_and_their_threads(tmp_path, host_zone):
 # ---------------------------------------------------------------- the vendor PHP helper, current: UTC, colour
 def test_php_helper_current_records():
     found = records('formats/pm_php_helper_utc_colour.log')
-    assert [fields(record) for record, _ in found] == [
+    assert [fields(record) for record, unused_lines in found] == [
         ('INFO', '48211', (3, 6, 15, 32, 59)),
         ('DEBUG', '48211', (3, 6, 15, 33, 0)),
         ('ERROR', '48211', (3, 6, 15, 33, 1)),
         ('WARNING', '48211', (3, 6, 15, 33, 1)),
     ]
-    assert {record.logger for record, _ in found} == {'pmpaymaster'}
+    assert {record.logger for record, unused_lines in found} == {'pmpaymaster'}
     assert found[1][1] == ['<doc><payment><id>1042</id><status>2</status></payment></doc>']
     assert found[2][0].message == 'Payment system answered HTTP 503 for payment 1042'
-    assert all(record.error is None and record.year is None for record, _ in found)
+    assert all(record.error is None and record.year is None for record, unused_lines in found)
 
 
 def test_php_helper_current_is_told_to_be_in_utc_on_a_host_east_of_it(tmp_path, host_zone):
@@ -118,19 +118,19 @@ def test_a_log_whose_newest_record_matches_its_mtime_in_local_time_is_local(tmp_
 # ---------------------------------------------------------------- the vendor PHP helper, older: error handler, blank lines
 def test_php_helper_legacy_records_and_blank_lines():
     found = records('formats/pm_php_helper_legacy.log')
-    assert [fields(record) for record, _ in found] == [
+    assert [fields(record) for record, unused_lines in found] == [
         ('INFO', '48212', (3, 6, 18, 33, 0)),
         ('ERROR', '48212', (3, 6, 18, 33, 1)),
         ('ERROR', '48212', (3, 6, 18, 33, 1)),
         ('ERROR', '48290', (3, 16, 18, 40, 12)),
     ]
-    assert [record.logger for record, _ in found] == ['pmpaymaster', '', 'pmpaymaster', '']
+    assert [record.logger for record, unused_lines in found] == ['pmpaymaster', '', 'pmpaymaster', '']
     assert found[1][0].message == ('2: file_get_contents(https://paymaster.example/api): failed to open stream: '
                                    'HTTP request failed!. In file: /usr/local/mgr5/paymethods/pmpaymaster.php. '
                                    'On line: 87')
     # The blank line after each record belongs to no message.
-    assert [lines for _, lines in found] == [[], [], ['<doc><error type="remote"/></doc>'], []]
-    assert all(record.error is None for record, _ in found)
+    assert [lines for unused_record, lines in found] == [[], [], ['<doc><error type="remote"/></doc>'], []]
+    assert all(record.error is None for record, unused_lines in found)
 
 
 def test_php_helper_legacy_scan_counts_the_error_handler_lines(tmp_path, host_zone):
@@ -155,14 +155,14 @@ def handler_line(match):
 # ---------------------------------------------------------------- the platform's Python library
 def test_python_library_records():
     found = records('formats/pm_python_library.log')
-    assert [fields(record) for record, _ in found] == [
+    assert [fields(record) for record, unused_lines in found] == [
         ('INFO', '48300', (3, 6, 18, 33, 0)),
         ('ERROR', '48300', (3, 6, 18, 33, 1)),
         ('ERROR', '48300', (3, 6, 18, 33, 1)),
         ('DEBUG', '48301', (3, 6, 18, 33, 2)),
     ]
-    assert {record.year for record, _ in found} == {2026}
-    assert [record.error for record, _ in found][1:3] == [{'type': 'value', 'object': 'ip', 'value': 'none'}, None]
+    assert {record.year for record, unused_lines in found} == {2026}
+    assert [record.error for record, unused_lines in found][1:3] == [{'type': 'value', 'object': 'ip', 'value': 'none'}, None]
     assert found[3][1] == ['  <error type="access"/>', '</doc>']
     assert record_year(found[0][0], None) == 2026
 
@@ -181,12 +181,12 @@ def test_python_library_scan_types_its_errors(tmp_path, host_zone):
 # ---------------------------------------------------------------- lines of no known format
 def test_unknown_headers_start_level_less_records():
     found = records('formats/unknown_header.log')
-    assert [(record.level, record.unparsed) for record, _ in found] == [
+    assert [(record.level, record.unparsed) for record, unused_lines in found] == [
         ('INFO', False), ('', True), ('', True), ('ERROR', False)]
     assert found[1][0].message == ('billmgr php-fpm[311]: PHP ERROR: Allowed memory size of 134217728 bytes exhausted '
                                    '(INFO: pool www)')
     assert (found[2][0].year, found[2][0].thread_key) == (2026, None)
-    assert all(lines == [] for _, lines in found)
+    assert all(lines == [] for unused_record, lines in found)
 
 
 def test_unknown_headers_are_counted_not_matched(tmp_path, host_zone):

@@ -208,7 +208,7 @@ def test_blank_lines_between_records_belong_to_no_message():
     text = ('Mar 6 18:33:00 [1] pm INFO a\n\n'
             'Mar 6 18:33:01 [1] pm ERROR b\n<doc>\n\n</doc>\n\n  \n'
             'Mar 6 18:33:02 [1] pm INFO c\n\n')
-    assert [lines for _, lines in iter_records(text.splitlines())] == [[], ['<doc>', '', '</doc>'], []]
+    assert [lines for unused_record, lines in iter_records(text.splitlines())] == [[], ['<doc>', '', '</doc>'], []]
     assert list(iter_records(['', ''])) == []
 
 

@@ -570,8 +570,11 @@ def test_a_log_truncated_while_workers_read_it_gives_a_result(busy_log, monkeypa
 
 
 # ---------------------------------------------------------------- every writer in one file
+WriterLine = namedtuple('WriterLine', 'text level typed unparsed')
+
+
 def writer_line(rng, when, index):
-    """One record in the form of a random writer, and what it is: (bytes, level or None, typed, unparsed)."""
+    """One record in the form of a random writer, and what it is: text, level or None, type, unparsed."""
     day = str(when.day)
     clock = when.strftime('%H:%M:%S')
     month = MONTHS[when.month - 1]
@@ -598,16 +601,16 @@ def test_every_writer_in_one_log_counts_the_same_however_it_is_read(tmp_path, sm
     path = tmp_path / 'pmmixed.log'
     lines, start = [], END - timedelta(hours=5)
     for index in range(3000):
-        lines.append(writer_line(rng, start + timedelta(seconds=5 * index), index))
-    path.write_bytes(''.join(text for text, _, _, _ in lines).encode())
+        lines.append(WriterLine(*writer_line(rng, start + timedelta(seconds=5 * index), index)))
+    path.write_bytes(''.join(line.text for line in lines).encode())
     epoch = time.mktime((start + timedelta(seconds=5 * 3000)).timetuple())
     os.utime(path, (epoch, epoch))
     reference = scan([str(path)], levels=['ERROR', 'INFO'], max_matches=5000, workers=1, zones={'pm*': 'local'})
     assert reference['counts']['by_level'] == {
-        'ERROR': sum(1 for _, level, _, _ in lines if level == 'ERROR'),
-        'INFO': sum(1 for _, level, _, _ in lines if level == 'INFO')}
-    assert reference['counts']['by_error_type'] == {'value': sum(1 for _, _, typed, _ in lines if typed)}
-    assert reference['unparsed_headers'] == sum(1 for _, _, _, unparsed in lines if unparsed)
+        'ERROR': sum(1 for line in lines if line.level == 'ERROR'),
+        'INFO': sum(1 for line in lines if line.level == 'INFO')}
+    assert reference['counts']['by_error_type'] == {'value': sum(1 for line in lines if line.typed)}
+    assert reference['unparsed_headers'] == sum(1 for line in lines if line.unparsed)
     assert all(not m['message'].endswith('\n') and '\n\n' not in m['message'] for m in reference['matches'])
     for options in (dict(chunk_bytes=4096), dict(use_memmem=False), dict(workers=2, parallel_min_bytes=0)):
         assert scan([str(path)], levels=['ERROR', 'INFO'], max_matches=5000, zones={'pm*': 'local'}, **options) \
@@ -615,8 +618,7 @@ def test_every_writer_in_one_log_counts_the_same_however_it_is_read(tmp_path, sm
     # In a window, only the unknown lines inside it are counted.
     since = start + timedelta(seconds=5 * 2000)
     windowed = scan([str(path)], since=since, zones={'pm*': 'local'})
-    assert windowed['unparsed_headers'] == sum(1 for index, (_, _, _, unparsed) in enumerate(lines)
-                                               if unparsed and index >= 2000)
+    assert windowed['unparsed_headers'] == sum(1 for line in lines[2000:] if line.unparsed)
 
 
 def test_an_archive_takes_the_zone_of_its_live_log(tmp_path, monkeypatch):

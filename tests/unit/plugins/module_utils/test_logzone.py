@@ -28,7 +28,7 @@ def host_zone(monkeypatch):
 @pytest.mark.parametrize('zone, written_as', [('XXX-3', 'utc'), ('XXX-3', 'local'), ('XXX+5', 'utc'), ('XXX+5', 'local')])
 def test_the_reading_that_meets_the_mtime_names_the_zone(host_zone, zone, written_as):
     host_zone(zone)
-    mtime = (calendar.timegm if written_as == 'utc' else lambda t: time.mktime(t))(NEWEST.timetuple()) + 2
+    mtime = (calendar.timegm if written_as == 'utc' else time.mktime)(NEWEST.timetuple()) + 2
     assert zone_of(NEWEST, mtime).name == written_as
 
 
