@@ -14,25 +14,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from ansible_collections.billmgr.ops.plugins.module_utils._logline import iter_records, record_year
 from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogSource, scan
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'golden'
 # A POSIX zone needs no tz database: three hours east of UTC, no daylight saving.
 EAST_3 = 'XXX-3'
-
-
-@pytest.fixture
-def host_zone(monkeypatch):
-    """Pin the process's local time zone for the test, and restore it after."""
-    def pin(zone):
-        monkeypatch.setenv('TZ', zone)
-        time.tzset()
-    yield pin
-    monkeypatch.undo()
-    time.tzset()
 
 
 def records(name):

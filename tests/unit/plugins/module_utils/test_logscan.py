@@ -489,33 +489,28 @@ def test_lab_generator_agrees_when_present(tmp_path):
     assert stats['error_substring_lines'] > stats['error_records']
 
 
-def test_lab_module_logs_of_every_writer_read_as_written(tmp_path, monkeypatch):
+def test_lab_module_logs_of_every_writer_read_as_written(tmp_path, host_zone):
     """The lab's module logs (platform, PHP helper current and older, Python library) on a host three
     hours east of UTC whose current PHP helper stamps in UTC: every ERROR record is found, each log in
     its zone, and the window is the same wall-clock hour for all of them."""
     loggen = pytest.importorskip('billmgr_lab.loggen')
-    monkeypatch.setenv('TZ', 'XXX-3')
-    time.tzset()
-    try:
-        now = datetime.now().replace(microsecond=0)
-        summary = loggen.write_logs(tmp_path / 'var', loggen.LogPlan(
-            now=now, seed=7, size_bytes=2_000_000, module_logs_utc=True,
-            payment_modules=['pmbillmgr', 'pmbank', 'pmpaymaster', 'pmispmgr5']))
-        names = ['pmbillmgr', 'pmbank', 'pmpaymaster', 'pmispmgr5']
-        sources = [LogSource(name, str(tmp_path / 'var' / (name + '.log'))) for name in names]
-        result = scan(sources, max_matches=1000, context='none')
-        assert result['zones'] == {'pmbillmgr': 'local', 'pmbank': 'utc', 'pmpaymaster': 'local', 'pmispmgr5': 'local'}
-        assert result['counts']['by_log'] == dict((name, summary['logs'][name + '.log']['error_records']) for name in names)
-        assert result['unparsed_headers'] == 0
-        assert {m['time'][-6:] for m in result['matches'] if m['log'] == 'pmbank'} == {'+00:00'}
-        assert {m['time'][-6:] for m in result['matches'] if m['log'] != 'pmbank'} == {'+03:00'}
-        # The same moments, whichever zone a log is stamped in: a window that takes in every record.
-        first = min(summary['logs'][name + '.log']['first'] for name in names)
-        assert scan(sources, since=first - timedelta(seconds=1), max_matches=0)['counts']['by_log'] == \
-            result['counts']['by_log']
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    host_zone('XXX-3')
+    now = datetime.now().replace(microsecond=0)
+    summary = loggen.write_logs(tmp_path / 'var', loggen.LogPlan(
+        now=now, seed=7, size_bytes=2_000_000, module_logs_utc=True,
+        payment_modules=['pmbillmgr', 'pmbank', 'pmpaymaster', 'pmispmgr5']))
+    names = ['pmbillmgr', 'pmbank', 'pmpaymaster', 'pmispmgr5']
+    sources = [LogSource(name, str(tmp_path / 'var' / (name + '.log'))) for name in names]
+    result = scan(sources, max_matches=1000, context='none')
+    assert result['zones'] == {'pmbillmgr': 'local', 'pmbank': 'utc', 'pmpaymaster': 'local', 'pmispmgr5': 'local'}
+    assert result['counts']['by_log'] == dict((name, summary['logs'][name + '.log']['error_records']) for name in names)
+    assert result['unparsed_headers'] == 0
+    assert {m['time'][-6:] for m in result['matches'] if m['log'] == 'pmbank'} == {'+00:00'}
+    assert {m['time'][-6:] for m in result['matches'] if m['log'] != 'pmbank'} == {'+03:00'}
+    # The same moments, whichever zone a log is stamped in: a window that takes in every record.
+    first = min(summary['logs'][name + '.log']['first'] for name in names)
+    assert scan(sources, since=first - timedelta(seconds=1), max_matches=0)['counts']['by_log'] == \
+        result['counts']['by_log']
 
 
 def test_convenient_argument_forms(busy_log, tmp_path):
@@ -621,21 +616,16 @@ def test_every_writer_in_one_log_counts_the_same_however_it_is_read(tmp_path, sm
     assert windowed['unparsed_headers'] == sum(1 for line in lines[2000:] if line.unparsed)
 
 
-def test_an_archive_takes_the_zone_of_its_live_log(tmp_path, monkeypatch):
-    monkeypatch.setenv('TZ', 'XXX-3')
-    time.tzset()
-    try:
-        line = b'Mar 6 15:33:01 [4] pmx ERROR late\n'
-        live, archive = tmp_path / 'pmx.log', tmp_path / 'pmx.log.1.gz'
-        live.write_bytes(line)
-        archive.write_bytes(gzip.compress(line))
-        written = time.mktime(datetime(2026, 3, 6, 18, 33, 2).timetuple())
-        os.utime(live, (written, written))
-        result = scan([LogSource('pmx', str(archive)), LogSource('pmx', str(live))])
-        assert result['zones'] == {'pmx': 'utc'}
-        assert [m['time'] for m in result['matches']] == ['2026-03-06T15:33:01+00:00'] * 2
-        with pytest.raises(ValueError, match='zone of pmx'):
-            scan([str(live)], zones={'pmx': 'gmt'})
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+def test_an_archive_takes_the_zone_of_its_live_log(tmp_path, host_zone):
+    host_zone('XXX-3')
+    line = b'Mar 6 15:33:01 [4] pmx ERROR late\n'
+    live, archive = tmp_path / 'pmx.log', tmp_path / 'pmx.log.1.gz'
+    live.write_bytes(line)
+    archive.write_bytes(gzip.compress(line))
+    written = time.mktime(datetime(2026, 3, 6, 18, 33, 2).timetuple())
+    os.utime(live, (written, written))
+    result = scan([LogSource('pmx', str(archive)), LogSource('pmx', str(live))])
+    assert result['zones'] == {'pmx': 'utc'}
+    assert [m['time'] for m in result['matches']] == ['2026-03-06T15:33:01+00:00'] * 2
+    with pytest.raises(ValueError, match='zone of pmx'):
+        scan([str(live)], zones={'pmx': 'gmt'})

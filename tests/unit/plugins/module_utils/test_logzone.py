@@ -15,16 +15,6 @@ from ansible_collections.billmgr.ops.plugins.module_utils._logzone import ZONES,
 NEWEST = datetime(2026, 3, 6, 15, 33, 1)
 
 
-@pytest.fixture
-def host_zone(monkeypatch):
-    def pin(zone):
-        monkeypatch.setenv('TZ', zone)
-        time.tzset()
-    yield pin
-    monkeypatch.undo()
-    time.tzset()
-
-
 @pytest.mark.parametrize('zone, written_as', [('XXX-3', 'utc'), ('XXX-3', 'local'), ('XXX+5', 'utc'), ('XXX+5', 'local')])
 def test_the_reading_that_meets_the_mtime_names_the_zone(host_zone, zone, written_as):
     host_zone(zone)
