@@ -61,6 +61,7 @@ _HEADER_FIRST = b'JFMASOND0123456789\x00\x1b'
 _ERROR_PREFIX = ERROR_PREFIX.encode('ascii')
 _ERROR_PREFIX_SIZE = len(_ERROR_PREFIX)
 _TYPE_MARKER = TYPE_MARKER.encode('ascii')
+_PLATFORM_MARKER = _ERROR_PREFIX + _TYPE_MARKER
 _TYPE_MARKER_SIZE = len(_TYPE_MARKER)
 # Where the ``[`` of the process follows a month-and-day stamp, day padded or not: a line that
 # has it there is of a known format, without asking a regex.
@@ -223,8 +224,8 @@ class BufferSearch:
                 after = at + after_level
                 if confirm(buf, line_start, at) is None:
                     # Mostly a platform line that quotes the level word: dropped at the first test.
-                    if ((startswith(_FRAME, line_start + _FRAME_AT[0]) and find(_ESC, line_start, at) < 0
-                         and (after >= filled or buf[after] != _COLON))
+                    if ((find(_ESC, line_start, at) < 0 and (after >= filled or buf[after] != _COLON)
+                         and startswith(_FRAME, line_start + _FRAME_AT[0]))
                             or not self._other_header(line_start, at, after, filled, level)):
                         at = next_hit(at + 1)
                         continue
@@ -241,9 +242,16 @@ class BufferSearch:
                     at = next_hit(line_end)
                     continue
                 count += 1
-                error_at = find(_TYPE_MARKER, after, line_end)
-                if error_at >= 0 and (buf.startswith(_ERROR_PREFIX, error_at - _ERROR_PREFIX_SIZE)
-                                      or self._opens_message(after, error_at)):
+                # The platform's marker first, as the common case costs one search; the Python
+                # library's only where it is missing.
+                error_at = find(_PLATFORM_MARKER, after, line_end)
+                if error_at < 0:
+                    error_at = find(_TYPE_MARKER, after, line_end)
+                    if error_at >= 0 and not self._opens_message(after, error_at):
+                        error_at = -1
+                else:
+                    error_at += _ERROR_PREFIX_SIZE
+                if error_at >= 0:
                     error_at += _TYPE_MARKER_SIZE
                     type_end = find(b"'", error_at, line_end)
                     if type_end >= 0:
