@@ -70,7 +70,8 @@ options:
     description:
       - Only records at or after this time.
       - An ISO 8601 time (V(2024-03-06T18:33:00); without a zone it is the host's local time, as the
-        logs are), or a time relative to now such as V(30m), V(1h), V(24h), V(7d).
+        platform's logs are), or a time relative to now such as V(30m), V(1h), V(24h), V(7d).
+      - A log stamped in UTC (see O(log_zones)) is searched over the same moments.
     type: str
   until:
     description:
