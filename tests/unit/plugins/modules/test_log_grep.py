@@ -128,7 +128,6 @@ def test_levels_and_pattern(run_module, mgr_root):
     ({'log_zones': {'pmbillmgr': 'UTC+3'}}, "log_zones: pmbillmgr: 'UTC+3' is not a zone: give auto, local, utc"),
     ({'log_zones': {'../../etc/shadow': 'utc'}}, "log_zones: log name '../../etc/shadow' is not a plain log name"),
 ])
-
 def test_bad_input_fails_and_says_what_to_do(run_module, mgr_root, args, message):
     result = run_module(log_grep, dict(args, mgr_root=mgr_root))
     assert result['failed'] is True
