@@ -73,7 +73,7 @@ class FactsRequest:
 
     def __init__(self, layout, runner, supported_os=(), reference_epoch=None, since_local=None,
                  error_pattern=None, error_lines=10, debug_threshold=8, mgrctl_timeout=10, tool_timeout=10,
-                 now=None, logs=('billmgr',), stuck_payment_hours=2):
+                 now=None, logs=('billmgr',), stuck_payment_hours=2, log_zones=None):
         self.layout = layout
         self.runner = runner
         self.supported_os = supported_os
@@ -85,6 +85,7 @@ class FactsRequest:
         self.mgrctl_timeout = mgrctl_timeout
         self.tool_timeout = tool_timeout
         self.logs = list(logs)
+        self.log_zones = dict(log_zones or {})
         self.stuck_payment_hours = stuck_payment_hours
         self.now = time.time() if now is None else now
         self.paths = dict(HOST_PATHS)

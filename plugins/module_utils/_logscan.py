@@ -15,6 +15,8 @@ what was read.
 * A large plain range is cut at header lines into parts searched by forked workers at once (the
   search is CPU-bound and a host has more than one CPU); each returns its counts and its first
   matches through a pipe, merged in file order.
+* Each file's stamps are read in its own zone (``_logzone``): the window is moved into that zone
+  and times come back with its real offset.
 
 Stdlib only and no Ansible imports.
 """
@@ -22,6 +24,7 @@ Stdlib only and no Ansible imports.
 from __future__ import annotations
 
 import bz2
+import fnmatch
 import gzip
 import io
 import json
@@ -37,13 +40,18 @@ from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
     LEVELS,
     YEAR_SPAN,
     datetime_key,
+    in_year_key,
+    infer_year,
+    stamp_fields,
     year_anchor,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._logsearch import (
     HEADER_MAX_BYTES,
     WINDOW_BYTES,
     BufferSearch,
+    newest_stamp,
 )
+from ansible_collections.billmgr.ops.plugins.module_utils._logzone import AUTO, ZONE_CHOICES, ZONES, zone_of
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import parse_time_or_relative
 
 # Large enough that per-read costs vanish, small enough that the buffer stays in the CPU cache
@@ -62,7 +70,13 @@ _COMPRESSED = (
     (b'\xfd7zXZ\x00', lambda raw: lzma.LZMAFile(raw, mode='rb')),
 )
 
+# How much of a file's end is read to find its newest record, for its zone.
+ZONE_PROBE_BYTES = 64 * 1024
+
 LogSource = namedtuple('LogSource', 'log path')
+# How one file is stamped: its zone, the year anchor of its mtime in that zone, and the window's
+# time keys in that zone.
+_Stamped = namedtuple('_Stamped', 'zone anchor window')
 
 
 class LogScanError(Exception):
@@ -72,7 +86,7 @@ class LogScanError(Exception):
 def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, context='thread',
          context_lines=20, max_matches=100, max_line_bytes=8192, chunk_bytes=CHUNK_BYTES,
          disorder_seconds=DISORDER_SECONDS, workers=None, parallel_min_bytes=PARALLEL_MIN_BYTES,
-         use_memmem=True):
+         use_memmem=True, zones=None):
     """Records of LEVELS in SOURCES (read in the order given), as the dict ``log_grep`` returns.
 
     SOURCES: :class:`LogSource` tuples, or paths (the log is then named after the file).
@@ -81,8 +95,12 @@ def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, conte
     SINCE, UNTIL: both ends included; naive local datetimes, or text as ``_timespec`` reads it
     (``'1h'``, ``'2024-03-06T18:33:00'``).
     WORKERS: processes for a large plain file (default: up to MAX_WORKERS, one per CPU).
+    ZONES: ``{log name or glob: 'auto'|'local'|'utc'}``, how each log is stamped (default: auto,
+    told from its newest record against its mtime; a compressed archive takes its live log's zone).
     Returns ``matches`` (the first MAX_MATCHES, in file order), ``counts`` (over every match),
-    ``scanned_bytes`` and ``truncated``.
+    ``scanned_bytes``, ``truncated``, ``unparsed_headers`` (lines that start with a time stamp
+    but not with the ``[PID]`` of a known format, among those holding a level word searched for)
+    and ``zones`` (the zone each log was read in).
     """
     if isinstance(levels, str):
         levels = [levels]
@@ -100,19 +118,22 @@ def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, conte
         workers = min(MAX_WORKERS, os.cpu_count() or 1)
     options = _Options(levels, pattern, since, until, context, context_lines, max_line_bytes,
                        chunk_bytes, disorder_seconds, workers, parallel_min_bytes, use_memmem)
+    sources = [source if isinstance(source, LogSource) else LogSource(_log_name(os.fspath(source)), os.fspath(source))
+               for source in sources]
+    resolver = _ZoneResolver(sources, zones)
     tally = _Tally(options.levels, max_matches)
     buf = _take_buffer(options)
     search = BufferSearch(buf, options, tally)
     try:
         for source in sources:
-            if not isinstance(source, LogSource):
-                source = LogSource(_log_name(os.fspath(source)), os.fspath(source))
             tally.by_log.setdefault(source.log, 0)
-            _FileScan(source, options, search).run()
+            _FileScan(source, options, search, resolver).run()
     finally:
         search.finder.release()
         _SPARE_BUFFERS[:] = [buf]
-    return tally.result()
+    result = tally.result()
+    result['zones'] = resolver.used
+    return result
 
 
 def _log_name(path):
@@ -147,13 +168,11 @@ class _Options:
         self.levels = [level for level in LEVELS if level in levels]
         self.tokens = [(level, level.encode('ascii')) for level in self.levels]
         self.pattern = pattern
-        self.since_key = datetime_key(since) if since is not None else None
-        self.until_key = datetime_key(until) if until is not None else None
-        slack = timedelta(seconds=disorder_seconds)
-        # Where reading starts and stops: the window widened by the disorder threads write in.
-        self.since_read_key = datetime_key(since - slack) if since is not None else None
-        self.until_read_key = datetime_key(until + slack) if until is not None else None
+        self.since = since
+        self.until = until
+        self.slack = timedelta(seconds=disorder_seconds)
         self.windowed = since is not None or until is not None
+        self._windows = {}
         self.context = context != 'none' and context_lines > 0
         self.lines_before = context_lines - context_lines // 2
         self.lines_after = context_lines // 2
@@ -162,6 +181,98 @@ class _Options:
         self.workers = max(1, workers)
         self.parallel_min_bytes = parallel_min_bytes
         self.use_memmem = use_memmem
+
+    def window(self, zone):
+        """The window's time keys for a file stamped in ZONE."""
+        if zone.name not in self._windows:
+            self._windows[zone.name] = _Window(self, zone)
+        return self._windows[zone.name]
+
+
+class _Window:
+    """Time keys of the window, moved into the zone a file is stamped in."""
+
+    def __init__(self, options, zone):
+        since = zone.from_local(options.since) if options.since is not None else None
+        until = zone.from_local(options.until) if options.until is not None else None
+        self.since_key = datetime_key(since) if since is not None else None
+        self.until_key = datetime_key(until) if until is not None else None
+        # Where reading starts and stops: the window widened by the disorder threads write in.
+        self.since_read_key = datetime_key(since - options.slack) if since is not None else None
+        self.until_read_key = datetime_key(until + options.slack) if until is not None else None
+
+
+class _ZoneResolver:
+    """The zone each file is read in: given per log, or told from the file (see ``_logzone``)."""
+
+    def __init__(self, sources, zones):
+        self.sources = sources
+        self.zones = zones or {}
+        for name, choice in self.zones.items():
+            if choice not in ZONE_CHOICES:
+                raise ValueError('zone of %s must be one of %s, not %r' % (name, ', '.join(ZONE_CHOICES), choice))
+        self.used = {}
+        self._live = {}
+
+    def choice(self, log):
+        if log in self.zones:
+            return self.zones[log]
+        for pattern, choice in self.zones.items():
+            if fnmatch.fnmatchcase(log, pattern):
+                return choice
+        return AUTO
+
+    def zone(self, source, fd, size, mtime, compressed):
+        choice = self.choice(source.log)
+        if choice != AUTO:
+            zone = ZONES[choice]
+        elif compressed:
+            zone = self._live_zone(source)
+        else:
+            zone = _told_zone(fd, size, mtime)
+        self.used[source.log] = zone.name
+        return zone
+
+    def _live_zone(self, archive):
+        """A compressed archive cannot be read from its end: it takes the zone of its log's plain file."""
+        if archive.log not in self._live:
+            plain = [source for source in self.sources if source.log == archive.log and source is not archive]
+            self._live[archive.log] = ZONES['local']
+            for source in reversed(plain):
+                try:
+                    with io.FileIO(source.path, 'r') as raw:
+                        head = raw.read(10)
+                        if any(head.startswith(magic) for magic, unused_opener in _COMPRESSED):
+                            continue
+                        stat = os.fstat(raw.fileno())
+                        self._live[archive.log] = _told_zone(raw.fileno(), stat.st_size, stat.st_mtime)
+                        break
+                except OSError:
+                    continue
+        return self._live[archive.log]
+
+
+def _told_zone(fd, size, mtime):
+    """The zone of a plain file, told from its newest record (the last one in its last block)."""
+    start = max(0, size - ZONE_PROBE_BYTES)
+    block = os.pread(fd, size - start, start)
+    if start:
+        block = block[block.find(_NL) + 1:]
+    groups = newest_stamp(block)
+    if groups is None:
+        return ZONES['local']
+    year, month, day, hour, minute, second = stamp_fields(
+        tuple(group.decode('ascii') if isinstance(group, bytes) else group for group in groups))
+
+    def newest(zone):
+        written = year
+        if written is None:
+            written = infer_year(in_year_key(month, day, hour, minute, second), year_anchor(mtime, zone.utc))
+        try:
+            return datetime(written, month, day, hour, minute, second)
+        except ValueError:
+            return None
+    return zone_of(newest, mtime)
 
 
 class _Tally:
@@ -180,6 +291,7 @@ class _Tally:
         self.matches = []
         self.offsets = [] if offsets_only else None
         self.scanned_bytes = 0
+        self.unparsed = 0
 
     def room(self):
         return self.capacity - len(self.matches) - len(self.offsets or ())
@@ -192,12 +304,13 @@ class _Tally:
     def to_dict(self):
         return {'total': self.total, 'by_log': self.by_log, 'by_level': self.by_level,
                 'by_error_type': self.by_error_type, 'offsets': self.offsets,
-                'scanned_bytes': self.scanned_bytes}
+                'scanned_bytes': self.scanned_bytes, 'unparsed': self.unparsed}
 
     def merge_counts(self, other):
         """Add the counts of a worker's tally (``to_dict`` form)."""
         self.total += other['total']
         self.scanned_bytes += other['scanned_bytes']
+        self.unparsed += other['unparsed']
         for mine, theirs in ((self.by_log, other['by_log']), (self.by_level, other['by_level']),
                              (self.by_error_type, other['by_error_type'])):
             for key, count in theirs.items():
@@ -210,17 +323,19 @@ class _Tally:
                        'by_error_type': self.by_error_type},
             'scanned_bytes': self.scanned_bytes,
             'truncated': self.total > len(self.matches),
+            'unparsed_headers': self.unparsed,
         }
 
 
 class _FileScan:
     """One file: how to read it, which part of it, by how many processes."""
 
-    def __init__(self, source, options, search):
+    def __init__(self, source, options, search, resolver=None):
         self.source = source
         self.options = options
         self.search = search
-        self.anchor = None
+        self.resolver = resolver
+        self.stamped = None
         self.fd = None
 
     def run(self):
@@ -243,26 +358,28 @@ class _FileScan:
         mtime = stat.st_mtime
         if head.startswith(_COMPRESSED[0][0]):
             mtime = _gzip_mtime(head) or mtime
-        self.anchor = year_anchor(mtime)
-        self.search.start_file(self.source, self.anchor)
-        options = self.options
-        if options.since_key is not None:
+        zone = self.resolver.zone(self.source, raw.fileno(), stat.st_size, mtime, opener is not None)
+        anchor = year_anchor(mtime, zone.utc)
+        window = self.options.window(zone)
+        self.stamped = _Stamped(zone, anchor, window)
+        self.search.start_file(self.source, self.stamped)
+        if window.since_key is not None:
             # Nothing is written to a file after its mtime: a file last written before the window
             # holds nothing in it.
-            if self.anchor.year * YEAR_SPAN + self.anchor.in_year_key < options.since_read_key:
+            if anchor.year * YEAR_SPAN + anchor.in_year_key < window.since_read_key:
                 return
         if opener is not None:
             stream = opener(raw)
             try:
-                _ChunkLoop(self.search, stream, 0, 0, None, stop_key=options.until_read_key).run()
+                _ChunkLoop(self.search, stream, 0, 0, None, stop_key=window.until_read_key).run()
             finally:
                 stream.close()
             return
         start, end = 0, stat.st_size
-        if options.since_key is not None:
-            start = self._bisect(raw.fileno(), stat.st_size, options.since_read_key)
-        if options.until_key is not None:
-            end = self._bisect(raw.fileno(), stat.st_size, options.until_read_key + 1)
+        if window.since_key is not None:
+            start = self._bisect(raw.fileno(), stat.st_size, window.since_read_key)
+        if window.until_key is not None:
+            end = self._bisect(raw.fileno(), stat.st_size, window.until_read_key + 1)
         if end <= start:
             return
         parts = self._split(raw.fileno(), start, end)
@@ -299,7 +416,7 @@ class _FileScan:
             return
         again = _Tally(self.options.levels, len(wanted))
         search = BufferSearch(self.search.buf, self.options, again, self.search.finder)
-        search.start_file(self.source, self.anchor)
+        search.start_file(self.source, self.stamped)
         end = _next_line_start(raw.fileno(), wanted[-1]) or os.fstat(raw.fileno()).st_size
         _FileScan(self.source, self.options, search)._scan_plain(raw, worker.start, end)
         tally.matches.extend(again.matches)
@@ -531,8 +648,9 @@ def _worker_main(file_scan, start, end, write_fd):  # pragma: no cover - child p
         parent = file_scan.search
         tally = _Tally(file_scan.options.levels, parent.tally.room(), offsets_only=True)
         search = BufferSearch(bytearray(_buffer_size(file_scan.options)), file_scan.options, tally)
-        search.start_file(file_scan.source, file_scan.anchor)
+        search.start_file(file_scan.source, file_scan.stamped)
         child = _FileScan(file_scan.source, file_scan.options, search)
+        child.stamped = file_scan.stamped
         with io.FileIO(_same_file(file_scan), 'r') as raw:
             child._scan_plain(raw, start, end)
         answer = {'tally': tally.to_dict()}

@@ -25,18 +25,22 @@ except ImportError:  # a Python built without libffi: bytes.find serves
 
 from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
     ANSI_PATTERN,
+    BARE_PREFIX_PATTERN,
     ERROR_PREFIX,
     HEADER_PREFIX_PATTERN,
+    HEADER_START_PATTERN,
     MONTH_NUMBERS,
     STAMP_PID_PATTERN,
+    TYPE_MARKER,
     YEAR_SPAN,
     in_year_key,
     infer_year,
     parse_error,
     parse_line,
+    record_year,
     strip_ansi,
+    trim_blank_tail,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import iso_local
 
 # How far around a hit its continuation lines and its thread's neighbours are looked for.
 WINDOW_BYTES = 256 * 1024
@@ -47,21 +51,41 @@ TRUNCATION_MARK = ' [... line cut at %d bytes]'
 
 _NL = b'\n'
 _ESC = b'\x1b'
-# What may follow a level word: the message, the end of the line, or a colour reset.
-_AFTER_LEVEL = b' \t\r\n\x1b'
-# What a header line can start with: a month, a NUL left by a crash, a colour escape.  Testing it
-# first drops a level word in a continuation line (XML, a quoted error) without the regex.
-_HEADER_FIRST = b'JFMASOND\x00\x1b'
+# What may follow a level word: the message, the end of the line, a colour reset, or the colon of
+# the PHP error handler's ``ERROR:``.
+_AFTER_LEVEL = b' \t\r\n\x1b:'
+_COLON = ord(':')
+# What a header line can start with: a month, a year, a NUL left by a crash, a colour escape.
+# Testing it first drops a level word in a continuation line (XML, a quoted error) without a regex.
+_HEADER_FIRST = b'JFMASOND0123456789\x00\x1b'
 _ERROR_PREFIX = ERROR_PREFIX.encode('ascii')
 _ERROR_PREFIX_SIZE = len(_ERROR_PREFIX)
+_TYPE_MARKER = TYPE_MARKER.encode('ascii')
+_PLATFORM_MARKER = _ERROR_PREFIX + _TYPE_MARKER
+_TYPE_MARKER_SIZE = len(_TYPE_MARKER)
+# Where the ``[`` of the process follows a month-and-day stamp, day padded or not: a line that
+# has it there is of a known format, without asking a regex.
+_FRAME_AT = (15, 14)
+_FRAME = b' ['
 _MONTHS = dict((name.encode('ascii'), number) for name, number in MONTH_NUMBERS.items())
 
-# Header up to the level word, colour allowed just before the word (where the lab puts it).
-_PREFIX_TEXT = HEADER_PREFIX_PATTERN + '(?:' + ANSI_PATTERN + ')*'
+
+def _without_groups(pattern):
+    """PATTERN with its capturing groups made plain: the hot loop needs only a yes or no."""
+    return re.sub(r'(?<!\\)\((?!\?)', '(?:', pattern)
+
+
+# Header up to the level word, colour allowed just before the word (where writers put it).
+_COLOUR_TEXT = '(?:' + ANSI_PATTERN + ' *)*'
+_PREFIX_TEXT = HEADER_PREFIX_PATTERN + _COLOUR_TEXT
+_BARE_TEXT = BARE_PREFIX_PATTERN + _COLOUR_TEXT
 _PREFIX_RE = re.compile(_PREFIX_TEXT.encode('ascii'))
-# The same without capturing groups: the hot loop needs only a yes or no, and groups cost time.
-_CONFIRM_RE = re.compile(re.sub(r'(?<!\\)\((?!\?)', '(?:', _PREFIX_TEXT).encode('ascii'))
+_BARE_RE = re.compile(_BARE_TEXT.encode('ascii'))
+_CONFIRM_RE = re.compile(_without_groups(_PREFIX_TEXT).encode('ascii'))
+_BARE_CONFIRM_RE = re.compile(_without_groups(_BARE_TEXT).encode('ascii'))
+_STAMP_RE = re.compile(HEADER_START_PATTERN.encode('ascii'))
 _STAMP_PID_RE = re.compile((STAMP_PID_PATTERN + ' ').encode('ascii'))
+_FRAME_RE = re.compile(rb' *\[\d+(?::[^\]\s]+)?\]')
 _ANSI_RE = re.compile(ANSI_PATTERN.encode('ascii'))
 
 
@@ -128,18 +152,26 @@ class BufferSearch:
         self.options = options
         self.tally = tally
         self.source = None
+        self.stamped = None
         self.anchor = None
+        self.window = None
         self._keys = {}
 
-    def start_file(self, source, anchor):
+    def start_file(self, source, stamped):
+        """Search lines of SOURCE, stamped as STAMPED (a ``_logscan._Stamped``) says."""
         self.source = source
-        self.anchor = anchor
+        self.stamped = stamped
+        self.anchor = stamped.anchor
+        self.window = stamped.window
         self._keys = {}
 
     # ---------------------------------------------------------------- time keys
-    def key(self, month, day, hour, minute, second):
-        in_year = in_year_key(_MONTHS[month], int(day), int(hour), int(minute), int(second))
-        return infer_year(in_year, self.anchor) * YEAR_SPAN + in_year
+    def key(self, month_name, day, year, month, iso_day, hour, minute, second):
+        """Time key of a stamp's groups, in the zone of the file's stamps."""
+        if month_name is not None:
+            in_year = in_year_key(_MONTHS[month_name], int(day), int(hour), int(minute), int(second))
+            return infer_year(in_year, self.anchor) * YEAR_SPAN + in_year
+        return int(year) * YEAR_SPAN + in_year_key(int(month), int(iso_day), int(hour), int(minute), int(second))
 
     def header_key(self, data, start, end):
         """Time key of the header line starting at START of DATA, or None if it is no header."""
@@ -147,7 +179,7 @@ class BufferSearch:
         if match is None:
             return None
         # Neighbouring lines share their second: remember the last keys instead of rebuilding them.
-        stamp = match.group(1, 2, 3, 4, 5)
+        stamp = match.group(1, 2, 3, 4, 5, 6, 7, 8)
         key = self._keys.get(stamp)
         if key is None:
             if len(self._keys) > 4096:
@@ -156,9 +188,9 @@ class BufferSearch:
         return key
 
     def in_window(self, key):
-        options = self.options
-        return ((options.since_key is None or key >= options.since_key)
-                and (options.until_key is None or key <= options.until_key))
+        window = self.window
+        return ((window.since_key is None or key >= window.since_key)
+                and (window.until_key is None or key <= window.until_key))
 
     # ---------------------------------------------------------------- the hot loop
     def search(self, lo, hi, filled, base):
@@ -168,6 +200,7 @@ class BufferSearch:
         find = buf.find
         rfind = buf.rfind
         confirm = _CONFIRM_RE.fullmatch
+        startswith = buf.startswith
         options = self.options
         windowed = options.windowed
         pattern = options.pattern
@@ -190,7 +223,10 @@ class BufferSearch:
                     continue
                 after = at + after_level
                 if confirm(buf, line_start, at) is None:
-                    if find(_ESC, line_start, at) < 0 or not self._coloured_header(line_start, filled, level):
+                    # Mostly a platform line that quotes the level word: dropped at the first test.
+                    if ((find(_ESC, line_start, at) < 0 and (after >= filled or buf[after] != _COLON)
+                         and startswith(_FRAME, line_start + _FRAME_AT[0]))
+                            or not self._other_header(line_start, at, after, filled, level)):
                         at = next_hit(at + 1)
                         continue
                 elif after < filled and buf[after] not in _AFTER_LEVEL:
@@ -206,9 +242,17 @@ class BufferSearch:
                     at = next_hit(line_end)
                     continue
                 count += 1
-                error_at = find(_ERROR_PREFIX, after, line_end)
-                if error_at >= 0:
+                # The platform's marker first, as the common case costs one search; the Python
+                # library's only where it is missing.
+                error_at = find(_PLATFORM_MARKER, after, line_end)
+                if error_at < 0:
+                    error_at = find(_TYPE_MARKER, after, line_end)
+                    if error_at >= 0 and not self._opens_message(after, error_at):
+                        error_at = -1
+                else:
                     error_at += _ERROR_PREFIX_SIZE
+                if error_at >= 0:
+                    error_at += _TYPE_MARKER_SIZE
                     type_end = find(b"'", error_at, line_end)
                     if type_end >= 0:
                         error_type = buf[error_at:type_end].decode('utf-8', 'replace')
@@ -226,16 +270,62 @@ class BufferSearch:
                 else:
                     tally.offsets.append(base + line_start)
 
+    def _other_header(self, line_start, at, after, filled, level):
+        """For a level word at AT that does not follow a platform header: True when the line is
+        still a header of LEVEL (the PHP error handler's bare ``LEVEL:``, colour codes elsewhere).
+        A line that starts with a stamp the grammar knows but not with its ``[PID]`` is counted as
+        an unparsed header.  Off the hot path: only lines that quote a level word come here."""
+        buf = self.buf
+        if after < filled and buf[after] == _COLON and _BARE_CONFIRM_RE.fullmatch(buf, line_start, at) is not None:
+            return True
+        if buf.find(_ESC, line_start, at) >= 0 and self._coloured_header(line_start, filled, level):
+            return True
+        if not (buf.startswith(_FRAME, line_start + _FRAME_AT[0]) or buf.startswith(_FRAME, line_start + _FRAME_AT[1])):
+            self._note_unparsed(line_start, at, filled, level)
+        return False
+
+    def _note_unparsed(self, line_start, at, filled, level):
+        """Count the line at LINE_START once, at the first level word searched in its header part."""
+        buf = self.buf
+        head_end = min(filled, line_start + HEADER_MAX_BYTES)
+        for other, token in self.options.tokens:
+            if buf.find(token, line_start, at if other == level else head_end) >= 0:
+                return
+            if other == level:
+                break
+        text = bytes(buf[line_start:at])
+        if _ESC in text:
+            text = _ANSI_RE.sub(b'', text)
+        stamp = _STAMP_RE.match(text)
+        if stamp is None or _FRAME_RE.match(text, stamp.end()) is not None:
+            return
+        if self.options.windowed:
+            key = self.header_key(self.buf, line_start, min(filled, line_start + HEADER_MAX_BYTES))
+            if key is None or not self.in_window(key):
+                return
+        self.tally.unparsed += 1
+
+    def _opens_message(self, after, marker_at):
+        """True when only blanks and colour stand between the level word and MARKER_AT."""
+        between = bytes(self.buf[after:marker_at])
+        if _ESC in between:
+            between = _ANSI_RE.sub(b'', between)
+        return not between.strip(b' \t:')
+
     def _coloured_header(self, line_start, filled, level):
         """True when the line is a header of LEVEL once its colour codes are gone."""
         line_end = self.buf.find(_NL, line_start, min(filled, line_start + 4 * HEADER_MAX_BYTES))
         raw = bytes(self.buf[line_start:line_end if line_end >= 0 else min(filled, line_start + 4 * HEADER_MAX_BYTES)])
         text = _ANSI_RE.sub(b'', raw)
-        match = _PREFIX_RE.match(text)
-        if match is None or not text.startswith(level.encode('ascii'), match.end()):
-            return False
-        after = match.end() + len(level)
-        return after >= len(text) or text[after] in _AFTER_LEVEL
+        token = level.encode('ascii')
+        for prefix, after_set in ((_PREFIX_RE, _AFTER_LEVEL), (_BARE_RE, b':')):
+            match = prefix.match(text)
+            if match is None or not text.startswith(token, match.end()):
+                continue
+            after = match.end() + len(token)
+            if (after >= len(text) and prefix is _PREFIX_RE) or (after < len(text) and text[after] in after_set):
+                return True
+        return False
 
     # ---------------------------------------------------------------- records in full
     def _line_end(self, start, filled):
@@ -254,7 +344,8 @@ class BufferSearch:
         return self._decoded(start, end).replace('\x00', '\ufffd')
 
     def _following_lines(self, line_end, filled, limit):
-        """Continuation lines after a header line ending at LINE_END, and where they stop."""
+        """Continuation lines after a header line ending at LINE_END (blank lines closing the
+        record left out), and where they stop."""
         lines = []
         start = line_end + 1
         stop = min(filled, limit)
@@ -264,7 +355,7 @@ class BufferSearch:
                 break
             lines.append(self._line_text(start, end))
             start = end + 1
-        return lines, start
+        return trim_blank_tail(lines), start
 
     def _record(self, line_start, line_end):
         """The confirmed header line at LINE_START, parsed (its message cut at max_line_bytes)."""
@@ -293,7 +384,7 @@ class BufferSearch:
             'log': self.source.log,
             'file': self.source.path,
             'offset': base + line_start,
-            'time': _iso(infer_year(record.in_year_key, self.anchor), record),
+            'time': _iso(record_year(record, self.anchor), record, self.stamped.zone),
             'pid': record.pid,
             'thread': record.thread,
             'thread_key': record.thread_key,
@@ -353,20 +444,32 @@ class BufferSearch:
 
 
 def _header_match(data, start, end):
-    """The STAMP_PID match of the header line at START of DATA (colour removed if need be)."""
+    """The stamp match of the line at START of DATA if it starts a record (colour removed if need be)."""
     if start >= end or data[start] not in _HEADER_FIRST:
         return None
-    match = _STAMP_PID_RE.match(data, start, end)
+    match = _STAMP_RE.match(data, start, end)
     if match is None and data.find(_ESC, start, end) >= 0:
-        match = _STAMP_PID_RE.match(_ANSI_RE.sub(b'', bytes(data[start:end])))
+        match = _STAMP_RE.match(_ANSI_RE.sub(b'', bytes(data[start:end])))
     return match
 
 
-def _iso(year, record):
+def newest_stamp(block):
+    """Groups 1-8 of the stamp of the last line of BLOCK that starts a record, or None."""
+    end = len(block)
+    while end > 0:
+        start = block.rfind(_NL, 0, end - 1) + 1
+        match = _header_match(block, start, min(end, start + HEADER_MAX_BYTES))
+        if match is not None:
+            return match.group(1, 2, 3, 4, 5, 6, 7, 8)
+        end = start
+    return None
+
+
+def _iso(year, record, zone):
     try:
         when = datetime(year, record.month, record.day, record.hour, record.minute, record.second)
     except ValueError:
         # A day the inferred year does not have (Feb 29): say what the log says.
         return '%04d-%02d-%02dT%02d:%02d:%02d' % (year, record.month, record.day, record.hour,
                                                   record.minute, record.second)
-    return iso_local(when)
+    return zone.iso(when)

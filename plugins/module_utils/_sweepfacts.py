@@ -58,7 +58,7 @@ def license_section(request):
 def log_errors_section(request):
     sources, missing = find_sources(request.layout, request.logs)
     found = scan(sources, levels=('ERROR',), since=request.since_local, context='thread', context_lines=10,
-                 max_matches=LOG_SAMPLE_MATCHES)
+                 max_matches=LOG_SAMPLE_MATCHES, zones=request.log_zones)
     counts = dict(found['counts'].get('by_error_type') or {})
     total = sum((found['counts'].get('by_level') or {}).values())
     untyped = total - sum(counts.values())
@@ -75,7 +75,8 @@ def log_errors_section(request):
         entry.update(samples.get(kind, {}))
         by_type[kind] = entry
     return {'since': request.since_text, 'total': total, 'by_error_type': by_type, 'missing': missing,
-            'truncated': found.get('truncated', False), 'scanned_bytes': found.get('scanned_bytes')}
+            'truncated': found.get('truncated', False), 'scanned_bytes': found.get('scanned_bytes'),
+            'unparsed_headers': found.get('unparsed_headers', 0), 'zones': found.get('zones', {})}
 
 
 def early_stops_section(request):

@@ -51,6 +51,12 @@ options:
     type: list
     elements: str
     default: [billmgr]
+  log_zones:
+    description:
+      - The time zone the stamps of a log are in (V(auto), V(local) or V(utc)), by log name or glob,
+        as O(billmgr.ops.log_grep#module:log_zones); logs not named are V(auto).
+    type: dict
+    default: {}
   stuck_payment_hours:
     description: Payments in status 2 (in pay) older than this many hours count as stuck in the V(database) section.
     type: int
@@ -576,7 +582,13 @@ billmgr_facts:
           description: Logs of O(logs) that do not exist.
           type: list
           elements: str
-      sample: {since: '2026-11-22T14:00:00', total: 25, missing: [],
+        unparsed_headers:
+          description: As RV(billmgr.ops.log_grep#module:unparsed_headers), for the ERROR records searched.
+          type: int
+        zones:
+          description: The time zone each log was read in, V(local) or V(utc).
+          type: dict
+      sample: {since: '2026-11-22T14:00:00', total: 25, missing: [], unparsed_headers: 0, zones: {billmgr: local},
                by_error_type: {missed: {count: 25, thread_key: '8821:17', time: '2026-11-23T13:40:01'}}}
     early_stops:
       description: Services stopped early since O(since) (only with V(early_stops) or V(sweep) in O(gather)).
@@ -625,6 +637,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._clockinfo import Refe
 from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import DEFAULT_PATTERN, PatternError, compile_pattern
 from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import SECTIONS, FactsRequest, gather
 from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, check_name
+from ansible_collections.billmgr.ops.plugins.module_utils._logzone import check_zones
 from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWEEP_SECTIONS
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import DEFAULT_SUPPORTED, SupportedOsError, normalize_supported
@@ -644,6 +657,7 @@ def _validated(params, now, layout):
                          % params['stuck_payment_hours'])
     for name in params['logs']:
         check_name(name, layout)
+    log_zones = dict((check_name(name, layout), zone) for name, zone in check_zones(params['log_zones']).items())
     if not 0 <= params['debug_threshold'] <= 9:
         raise ValueError('debug_threshold must be a debug.conf level from 0 to 9, not %s' % params['debug_threshold'])
     return {
@@ -656,6 +670,7 @@ def _validated(params, now, layout):
         'mgrctl_timeout': params['mgrctl_timeout'],
         'tool_timeout': params['tool_timeout'],
         'logs': params['logs'],
+        'log_zones': log_zones,
         'stuck_payment_hours': params['stuck_payment_hours'],
     }
 
@@ -669,6 +684,7 @@ def main():
             gather=dict(type='list', elements='str', default=['all'],
                         choices=['all', 'sweep'] + list(SECTIONS) + list(SWEEP_SECTIONS)),
             logs=dict(type='list', elements='str', default=['billmgr']),
+            log_zones=dict(type='dict', default={}),
             stuck_payment_hours=dict(type='int', default=2),
             supported_os=dict(type='list', elements='raw', default=list(DEFAULT_SUPPORTED)),
             reference_time=dict(type='raw'),

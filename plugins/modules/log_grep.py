@@ -19,6 +19,22 @@ description:
   - Counts cover every record found, while only the first O(max_matches) are returned in full.
   - Reads logs of any size in bounded memory; a time window on a live log is found by bisecting the
     file, so O(since) on a large log reads only its end.
+  - >-
+    One grammar reads every writer on the host: the platform's lines
+    (C(Mon DD HH:MM:SS [PID:THREAD] LOGGER LEVEL message)); the vendor PHP helper's module log lines
+    (C(Mon D HH:MM:SS [PID] MODULE LEVEL message), coloured or not) and its error handler's
+    C(Mon D HH:MM:SS [PID] ERROR: <errno>: <message>. In file: <path>. On line: <n>), an ERROR record;
+    and the platform Python library's C(YYYY-MM-DD HH:MM:SS,mmm [PID] LOGGER LEVEL message), whose
+    C(Type: '..' Object: '..' Value: '..') errors are typed like the platform's.
+  - >-
+    Each log is read in the time zone it is stamped in: the host's local time (the platform) or UTC
+    (the current PHP helper), told apart by its newest record against the file's modification time,
+    or as O(log_zones) says. Times are returned with their real UTC offset, and the window is moved
+    into each log's zone.
+  - >-
+    A line that starts with a time stamp but not with the C([PID]) every known format writes next
+    still starts a record (so it is not glued to the message before it) and is counted in
+    RV(unparsed_headers): a new format shows up there instead of vanishing.
 version_added: 0.1.0
 author:
   - billmgr.ops contributors (@billmgr-ops)
@@ -54,12 +70,21 @@ options:
     description:
       - Only records at or after this time.
       - An ISO 8601 time (V(2024-03-06T18:33:00); without a zone it is the host's local time, as the
-        logs are), or a time relative to now such as V(30m), V(1h), V(24h), V(7d).
+        platform's logs are), or a time relative to now such as V(30m), V(1h), V(24h), V(7d).
+      - A log stamped in UTC (see O(log_zones)) is searched over the same moments.
     type: str
   until:
     description:
       - Only records at or before this time; same forms as O(since).
     type: str
+  log_zones:
+    description:
+      - The time zone the stamps of a log are in, by log name or glob (as in O(logs)).
+      - V(auto) tells it from the log's newest record against its modification time (a compressed
+        archive takes its live log's zone), V(local) is the host's local time, V(utc) is UTC.
+      - Logs not named here are V(auto).
+    type: dict
+    default: {}
   rotated:
     description:
       - Also read the rotated archives of the selected logs in C(<mgr_root>/var/logs), compressed
@@ -89,8 +114,11 @@ options:
     type: int
     default: 8192
 notes:
-  - The logs carry no year; it is inferred from each file's modification time, a record dated later
+  - Most logs carry no year; it is inferred from each file's modification time, a record dated later
     in the year than that being from the year before.
+  - Blank lines a writer leaves between records are not part of a message.
+  - RV(unparsed_headers) counts such lines among those holding a level word of O(levels), which is
+    what the search looks at; a new format that writes none of them is not seen.
   - Colour codes, CRLF line ends, invalid UTF-8 and NUL bytes in logs are tolerated.
 '''
 
@@ -119,6 +147,12 @@ EXAMPLES = r'''
 - name: Show the error types found
   ansible.builtin.debug:
     var: module_errors.counts.by_error_type
+
+- name: A payment module's log known to be stamped in UTC, read over the last hour
+  billmgr.ops.log_grep:
+    logs: [pmpaymaster]
+    log_zones: {pmpaymaster: utc}
+    since: 1h
 '''
 
 RETURN = r'''
@@ -141,7 +175,9 @@ matches:
       type: int
       sample: 1048576
     time:
-      description: Time of the record, year inferred, as ISO 8601 with the host's UTC offset.
+      description:
+        - Time of the record (year inferred when the stamp has none) as ISO 8601 with the UTC offset
+          of the zone the log is stamped in (RV(zones)).
       type: str
       sample: "2024-03-06T18:33:01+03:00"
     pid:
@@ -157,7 +193,7 @@ matches:
       type: str
       sample: "483562:72787"
     logger:
-      description: Logger name.
+      description: Logger name; empty for the PHP error handler's lines, which name none.
       type: str
       sample: libmgr
     level:
@@ -169,7 +205,9 @@ matches:
       type: str
       sample: "Error: Type: 'missed' Object: 'function' Value: 'payment_cash_register.check'"
     error:
-      description: "The parts of an C(Error: Type: .. Object: .. Value: ..) message, null for other messages."
+      description:
+        - "The parts of an C(Error: Type: .. Object: .. Value: ..) message (C(Type: ..) at the start of
+          the message for the Python library), null for other messages."
       type: dict
       sample: {"type": "missed", "object": "function", "value": "payment_cash_register.check"}
     context:
@@ -204,6 +242,19 @@ truncated:
   returned: always
   type: bool
   sample: false
+unparsed_headers:
+  description:
+    - Lines in the window that start with a time stamp but not as any format the module knows
+      (a syslog-style line, a new writer), among those holding a level word of O(levels).
+    - Not 0 means a log holds records of a format read as level-less; look at the log.
+  returned: always
+  type: int
+  sample: 0
+zones:
+  description: The time zone each log read was taken to be stamped in, V(local) or V(utc).
+  returned: always
+  type: dict
+  sample: {"billmgr": "local", "pmpaymaster": "utc"}
 missing:
   description: Requested logs (names or globs) that do not exist; not a failure.
   returned: always
@@ -232,7 +283,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.billmgr.ops.plugins.module_utils._logline import LEVELS
 from ansible_collections.billmgr.ops.plugins.module_utils._logscan import CONTEXT_MODES, LogScanError, scan
-from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, find_sources
+from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, check_name, find_sources
+from ansible_collections.billmgr.ops.plugins.module_utils._logzone import check_zones
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, iso_local, parse_time_or_relative
 
@@ -247,6 +299,7 @@ def argument_spec():
         pattern=dict(type='str'),
         since=dict(type='str'),
         until=dict(type='str'),
+        log_zones=dict(type='dict', default={}),
         rotated=dict(type='bool', default=False),
         context=dict(type='str', choices=list(CONTEXT_MODES), default='thread'),
         context_lines=dict(type='int', default=20),
@@ -284,6 +337,15 @@ def _pattern(module, result):
                          **result)
 
 
+def _zones(module, result, layout):
+    """log_zones keyed by log stem, as the scan names logs."""
+    try:
+        zones = check_zones(module.params['log_zones'])
+        return dict((check_name(name, layout), zone) for name, zone in zones.items())
+    except (ValueError, LogSourceError) as exc:
+        module.fail_json(msg=str(exc).replace('logs: ', 'log_zones: ', 1), **result)
+
+
 # Upper bounds keep one task's memory and output sane; beyond them a value is a mistake.
 BOUNDS = (('context_lines', 0, 10000), ('max_matches', 0, 100000), ('max_line_bytes', MIN_LINE_BYTES, 64 * 1024 ** 2))
 
@@ -302,11 +364,13 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     result = dict(changed=False, matches=[], counts=dict(by_log={}, by_level={}, by_error_type={}),
-                  scanned_bytes=0, truncated=False, missing=[], window=dict(since=None, until=None))
+                  scanned_bytes=0, truncated=False, missing=[], window=dict(since=None, until=None),
+                  unparsed_headers=0, zones={})
     _check_bounds(module, result)
     since, until = _window(module, result)
     pattern = _pattern(module, result)
     layout = MgrLayout(params['mgr_root'])
+    zones = _zones(module, result, layout)
     try:
         sources, result['missing'] = find_sources(layout, params['logs'], params['rotated'])
     except LogSourceError as exc:
@@ -314,7 +378,7 @@ def main():
     try:
         found = scan(sources, levels=params['levels'], pattern=pattern, since=since, until=until,
                      context=params['context'], context_lines=params['context_lines'],
-                     max_matches=params['max_matches'], max_line_bytes=params['max_line_bytes'])
+                     max_matches=params['max_matches'], max_line_bytes=params['max_line_bytes'], zones=zones)
     except LogScanError as exc:
         module.fail_json(msg='%s: check the file and that the task runs as a user who may read it '
                          '(become: true)' % exc, **result)

@@ -124,15 +124,17 @@ def test_debug_bad_input_fails_clearly_and_touches_nothing(lab, args, words):
 
 # ---------------------------------------------------------------- log_grep
 def error_records(path, since=None):
-    """(thread key, error type) of every ERROR record in PATH, newest year assumed current."""
-    year = datetime.now().year
+    """(thread key, error type) of every ERROR record in PATH; a date later than now is of last year."""
+    now = datetime.now()
     found = []
     for line in path.read_bytes().splitlines():
         match = HEADER.match(line)
         if not match:
             continue
         month, day, clock = MONTHS[match.group(1)], int(match.group(2)), match.group(3).decode()
-        when = datetime(year, month, day, *map(int, clock.split(':')))
+        when = datetime(now.year, month, day, *map(int, clock.split(':')))
+        if when > now + timedelta(days=1):
+            when = when.replace(year=now.year - 1)
         if since and when < since:
             continue
         kind = re.search(rb"Type: '([^']*)'", line)
@@ -179,3 +181,24 @@ def test_log_grep_bad_input(lab):
 def test_log_grep_lists_a_missing_log(lab):
     results, _ = lab.module('bm01', 'billmgr.ops.log_grep', {'logs': ['billmgr', 'nosuchmodule']})
     assert results['bm01']['missing'] == ['nosuchmodule']
+
+
+# Every writer's ERROR header, read independently: the platform's and the PHP helper's (coloured or
+# not, the error handler's `[PID] ERROR:` included) and the Python library's ISO-stamped one.
+MODULE_ERROR_HEADER = re.compile(
+    rb'^(?:[A-Z][a-z]{2} [ 0-9]?[0-9] [0-9:]{8}|20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8},[0-9]{3}) '
+    rb'\[[0-9]+(?::[0-9]+)?\] (?:[^ :]+ (?:\x1b\[[0-9;]*m ?)?ERROR[ \x1b\n]|ERROR: )', re.M)
+
+
+def test_log_grep_reads_the_module_logs_of_every_writer(lab):
+    results, _ = lab.module('bm01', 'billmgr.ops.log_grep', {'logs': ['pm*'], 'max_matches': 0, 'context': 'none'})
+    result = results['bm01']
+    var = lab.host_path('bm01', 'var')
+    expected = dict((path.name[:-4], len(MODULE_ERROR_HEADER.findall(path.read_bytes() + b'\n')))
+                    for path in var.glob('pm*.log'))
+    # The lab's modules on a fleet host: one per writer.
+    assert {'pmvmmgr6', 'pmbank', 'pmpaymaster', 'pmispmgr5'} <= set(expected)
+    assert result['counts']['by_log'] == expected and sum(expected.values()) > 0
+    assert result['unparsed_headers'] == 0
+    # The lab's hosts keep the controller's zone, so UTC and local read the same here.
+    assert set(result['zones']) == set(expected)

@@ -26,7 +26,20 @@ MGR_MOUNT = '/usr/local/mgr5'
 CORRUPT_TAIL = (b'\n\x00\xff\xfe garbage \x1b[31m not a level\r\n'
                 b'=== ;; :: [[[\n' + b'billmgr.x ' + b'A' * (1024 * 1024) + b' 4\n'
                 + b'billmgr.* 5\nbillmgr.* 4')
-RECORD = b'Nov 23 10:00:%02d [4242:7] core_module ERROR %s\n'
+# The records the test adds are stamped ten minutes before the run, in the hosts' local time (the lab's
+# hosts share the controller's clock and zone): inside the sweep's 24 h window on any day of the year.
+RECORDS_AGO = 600
+
+
+def stamp(seconds_ago=RECORDS_AGO, second=None):
+    """The platform's header time SECONDS_AGO before now; SECOND replaces the second of the minute."""
+    when = time.localtime(time.time() - seconds_ago)
+    text = time.strftime('%b ', when) + '%2d' % when.tm_mday + time.strftime(' %H:%M:', when)
+    return (text + '%02d' % (when.tm_sec if second is None else second)).encode()
+
+
+def record(second, message, level=b'ERROR'):
+    return b'%s [4242:7] core_module %s %s\n' % (stamp(second=second), level, message)
 
 
 # ---------------------------------------------------------------- processes of one lab host
@@ -110,11 +123,11 @@ def prefix_digest(path, size):
 
 
 def bad_log_bytes():
-    lines = [RECORD % (1, b'invalid utf-8 \xff\xfe\xc3( in a message'),
-             RECORD % (2, b'a NUL \x00 byte and another\x00'),
-             b'Nov 23 10:00:03 [4242:7] core_module \x1b[1;31mERROR\x1b[0m coloured record\n',
-             RECORD % (4, b'ten megabytes follow ' + b'x' * (10 * 1024 * 1024)),
-             RECORD % (5, b'the record after the long line')]
+    lines = [record(1, b'invalid utf-8 \xff\xfe\xc3( in a message'),
+             record(2, b'a NUL \x00 byte and another\x00'),
+             record(3, b'coloured record', level=b'\x1b[1;31mERROR\x1b[0m'),
+             record(4, b'ten megabytes follow ' + b'x' * (10 * 1024 * 1024)),
+             record(5, b'the record after the long line')]
     return b''.join(lines)
 
 
@@ -216,6 +229,9 @@ def test_healthy_and_corrupt_hosts_are_fully_reported(swept):
 def test_bad_log_is_read_and_its_errors_counted(swept):
     errors = [f for f in swept['hosts']['badlog']['findings'] if f['id'] == 'log_errors']
     assert errors, swept['hosts']['badlog']['findings']
+    # The five untyped records the test added ten minutes before the sweep, the coloured one included.
+    untyped = [f for f in errors if f['evidence']['error_type'] == 'other']
+    assert untyped and untyped[0]['evidence']['count'] >= 5, errors
 
 
 def test_sweep_changes_no_byte_of_config_or_logs(swept):
@@ -274,11 +290,11 @@ def _open_by(lab, host, suffix):
 def test_log_rotated_while_log_grep_reads_it(swept):
     lab = swept['lab']
     live = lab.host_path('badlog', 'var/rotating.log')
-    block = b''.join(RECORD % (n % 60, b'rotation test record %d' % n) for n in range(2000))
+    block = b''.join(record(n % 60, b'rotation test record %d' % n) for n in range(2000))
     with open(live, 'wb') as fh:
         for _ in range(400):
             fh.write(block)
-    archive_name = 'rotating.log-20261123-100000.1'
+    archive_name = time.strftime('rotating.log-%Y%m%d-%H%M%S.1')
     seen = {}
 
     def rotate_mid_read():
@@ -287,8 +303,8 @@ def test_log_rotated_while_log_grep_reads_it(swept):
             reader = _open_by(lab, 'badlog', '/var/rotating.log')
             if reader:
                 os.rename(live, lab.host_path('badlog', 'var/logs/' + archive_name))
-                live.write_bytes(b'Nov 23 10:01:00 [4242:1] core_module INFO Log rotated, previous part '
-                                 b'saved as logs/%s\n' % archive_name.encode())
+                live.write_bytes(b'%s [4242:1] core_module INFO Log rotated, previous part saved as logs/%s\n'
+                                 % (stamp(seconds_ago=0), archive_name.encode()))
                 seen['still_reading'] = _open_by(lab, 'badlog', archive_name) == reader
                 return
             time.sleep(0.02)

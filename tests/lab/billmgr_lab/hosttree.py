@@ -278,6 +278,7 @@ def write_logs(var: Path, spec, fleet, now: datetime, seed) -> dict:
         seed=fleet.seed * 1000 + spec.index,
         size_bytes=settings['log_size'],
         color=settings['log_color'],
+        module_logs_utc=settings['module_logs_utc'],
         year_boundary=settings['log_year_boundary'],
         rotated_archives=settings['rotated_archives'],
         error_burst=spec.fault('error_burst', 0),

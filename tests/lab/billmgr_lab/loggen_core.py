@@ -199,7 +199,11 @@ def failing_work(rng: random.Random, writer: SessionWriter, kind: tuple, with_tr
     else:
         writer.add('rpc', 'EXTINFO', f"Query('func={func}&elid={item_id(rng)}')")
     writer.debug('db', f'Query: {select_query(rng)}')
-    writer.add('libmgr', 'ERROR', error_line(kind), backtrace(rng) if with_trace else ())
+    if with_trace:
+        # The stack comes first, one `backtrace EXTINFO` header line per frame (runbook 003).
+        for frame in backtrace(rng):
+            writer.add('backtrace', 'EXTINFO', frame, pause=0)
+    writer.add('libmgr', 'ERROR', error_line(kind))
     writer.debug('db', 'Rollback transaction')
     writer.add('core_module', 'INFO', 'Result:', xml_error(kind, error_message(kind)))
 

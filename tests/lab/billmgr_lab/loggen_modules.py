@@ -1,4 +1,6 @@
-"""One log per payment or processing module, `<module>.log`, each a process per call."""
+"""One log per payment or processing module, `<module>.log`, each a process per call, written by
+the module's own writer (loggen_lines.WRITERS): the platform's, the PHP helper's, current or older,
+or the platform's Python library's."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import zlib
 from datetime import datetime, timedelta
 
 from .loggen_core import SessionWriter
-from .loggen_lines import LineStyle, Record
+from .loggen_lines import WRITERS, LineStyle, Record
 from .loggen_plan import LogPlan, LogWindow
 from .loggen_timeline import Session, fill, interleave
 from .loggen_words import PROCESSING_COMMANDS, error_line, item_id, money
@@ -16,8 +18,15 @@ MODULE_SHARE = 16  # each module log is about a sixteenth of billmgr.log
 ERROR_SESSION_SHARE = 0.03
 # Modules built in C++ log as the platform does; the PHP and Python ones write `[PID]` and their own
 # day format. Which module is which is the lab's assumption; unknown names are split by a hash.
-NATIVE_MODULES = ('pmbillmgr', 'pmispmgr5', 'pmvmmgr5', 'pmvmmgr6', 'pmdcimgr', 'pmdnsmgr')
-SCRIPT_MODULES = ('pmpaymaster', 'pmqiwi', 'pmyookassa', 'pmcloudpayments', 'pmrobokassa', 'pmstripe')
+# A default fleet host has one of each writer: pmvmmgr6 (platform), pmbank (php), pmpaymaster
+# (php_legacy), pmispmgr5 (python).
+NATIVE_MODULES = ('pmbillmgr', 'pmvmmgr5', 'pmvmmgr6', 'pmdcimgr', 'pmdnsmgr')
+SCRIPT_WRITERS = {'pmbank': 'php', 'pmqiwi': 'php', 'pmrobokassa': 'php',
+                  'pmpaymaster': 'php_legacy', 'pmcloudpayments': 'php_legacy',
+                  'pmispmgr5': 'python', 'pmyookassa': 'python', 'pmstripe': 'python', 'pmcpanel': 'python'}
+SCRIPT_MODULES = tuple(SCRIPT_WRITERS)
+# How often the older PHP helper's error handler reports a PHP warning in a call.
+PHP_NOTICE_SHARE = 0.05
 PROCESSING_MODULES = ('pmbillmgr', 'pmispmgr5', 'pmvmmgr5', 'pmvmmgr6', 'pmdcimgr', 'pmdnsmgr', 'pmcpanel')
 
 
@@ -29,10 +38,27 @@ def is_native(module: str) -> bool:
     return zlib.crc32(module.encode()) % 2 == 0
 
 
-def module_style(module: str, plan: LogPlan) -> LineStyle:
+def module_writer(module: str) -> str:
     if is_native(module):
+        return 'platform'
+    return SCRIPT_WRITERS.get(module) or WRITERS[1 + zlib.crc32(module.encode()) % 3]
+
+
+def module_style(module: str, plan: LogPlan) -> LineStyle:
+    writer = module_writer(module)
+    if writer == 'platform':
         return LineStyle(color=plan.color, day='space')
-    return LineStyle(color=False, day=plan.module_day_style)
+    return LineStyle(color=writer != 'php_legacy', day=plan.module_day_style, writer=writer,
+                     utc=writer == 'php' and plan.module_logs_utc)
+
+
+def _php_notice(rng: random.Random, module: str) -> str:
+    """What the older PHP helper's error handler writes after `ERROR: `."""
+    errno, text = rng.choice(((2, 'file_get_contents(https://psp.example/api): failed to open stream: '
+                                  'HTTP request failed!'),
+                              (8, 'Undefined index: amount'),
+                              (2, 'Invalid argument supplied for foreach()')))
+    return f'{errno}: {text}. In file: /usr/local/mgr5/paymethods/{module}.php. On line: {rng.randint(20, 900)}'
 
 
 def _processing_work(rng: random.Random, writer: SessionWriter, module: str, allow_error: bool) -> None:
@@ -79,10 +105,14 @@ def _maker(module: str):
     native = is_native(module)
     work = _processing_work if module in PROCESSING_MODULES else _payment_work
 
+    legacy_php = module_writer(module) == 'php_legacy'
+
     def make(rng: random.Random, moment: datetime, allow_error: bool) -> Session:
         pid = rng.randint(2100, 400000)
         writer = SessionWriter(rng, moment, f'{pid}:1' if native else str(pid))
         work(rng, writer, module, allow_error)
+        if legacy_php and allow_error and rng.random() < PHP_NOTICE_SHARE:
+            writer.add('', 'ERROR', _php_notice(rng, module))
         return writer.records
     return make
 

@@ -91,22 +91,21 @@ def xml_error(kind: tuple, message: str, params: list[tuple[str, str]] | None = 
 
 
 def backtrace(rng: random.Random) -> tuple[str, ...]:
+    """The frames of an error's stack, innermost first, each the message of a `backtrace EXTINFO`
+    line as runbook 003 shows them: `NAME (LIBRARY + 0xOFFSET) [*0xADDRESS]`."""
     frames = (
-        ('mgr_err::Error::Error(std::string const&, std::string const&, std::string const&)', 'libmgr.so'),
-        ('mgr_xml::Xml::GetNode(std::string const&) const', 'libmgr.so'),
-        ('isp_api::Action::Execute(isp_api::Session&)', 'libispapi.so'),
-        ('billmgr::Billing::ChargeItem(long, mgr_date::DateTime const&)', 'billmgr.so'),
-        ('isp_api::Session::Process()', 'libispapi.so'),
-        ('mgr_thread::Pool::Worker()', 'libmgr.so'),
-        ('start_thread', 'libc.so.6'),
+        ('mgr_err::Error::Error(std::string const&, std::string const&, std::string const&)', 'lib/libmgr.so.5.246.2'),
+        ('mgr_xml::Xml::GetNode(std::string const&) const', 'lib/libmgr.so.5.246.2'),
+        ('isp_api::Action::Execute(isp_api::Session&)', 'lib/libispapi.so'),
+        ('billmgr::Billing::ChargeItem(long, mgr_date::DateTime const&)', 'libexec/billmgr.so'),
+        ('isp_api::Session::Process()', 'lib/libispapi.so'),
+        ('???', 'lib/libmgr.so.5.246.2'),
+        ('???', '/lib64/libc.so.6'),
     )
     depth = rng.randint(4, len(frames))
     chosen = frames[:2] + frames[len(frames) - depth + 2:]
-    lines = []
-    for number, (name, library) in enumerate(chosen):
-        where = f'/lib/x86_64-linux-gnu/{library}' if library == 'libc.so.6' else f'{MGR_ROOT}/lib/{library}'
-        lines.append(f'  #{number} 0x00007f{rng.randrange(0x10000000, 0xffffffff):08x} in {name} from {where}')
-    return tuple(lines)
+    return tuple(f'{name} ({library} + 0x{rng.randrange(0x10, 0x2000):x}) '
+                 f'[*0x7f{rng.randrange(0x10000000, 0xffffffff):08x}]' for name, library in chosen)
 
 
 def source_ref(rng: random.Random, logger: str = '') -> str:

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,9 +32,12 @@ FIELDS = re.compile(
     r'(?P<level>[A-Z]+) (?P<message>.*)$')
 ANSI = re.compile(r'\x1b\[[0-9;]*m')
 MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+BACKTRACE_FRAME = re.compile(r'\S.* \([^ ]+ \+ 0x[0-9a-f]+\) \[\*0x[0-9a-f]+\]')
 ERROR_TEXT = re.compile(r"^Error: Type: '[^']*' Object: '[^']*' Value: '[^']*'$")
 NOW = datetime(2025, 5, 5, 12, 0, 0)
-HEADER_LOGS = ('billmgr.log', 'billmaintain.log', 'ihttpd.log', 'mgrctl.log', 'pmbillmgr.log', 'pmpaymaster.log')
+HEADER_LOGS = ('billmgr.log', 'billmaintain.log', 'ihttpd.log', 'mgrctl.log', 'pmbillmgr.log')
+# Module logs whose writer is not the platform (loggen_lines.WRITERS), each read by its own pattern.
+MODULE_LOGS = ('pmpaymaster.log',)
 
 
 @dataclass
@@ -123,7 +127,7 @@ def test_header_lines_match_and_continuations_do_not(fixture, request):
         assert len(headers) == summary['logs'][name]['records'], name
         assert HEADER.match(ANSI.sub('', lines[0])), name
         coloured = [line for line in headers if '\x1b[' in line]
-        if colour and name != 'pmpaymaster.log':  # a PHP module does not colour its log
+        if colour:
             assert len(coloured) == len(headers), name
             assert all(re.search(r' \x1b\[[0-9;]*m[A-Z]+\x1b\[0m ', line) for line in coloured), name
         else:
@@ -132,7 +136,7 @@ def test_header_lines_match_and_continuations_do_not(fixture, request):
 
 def test_summary_counts_equal_a_recount(host):
     var, summary = host
-    assert set(summary['logs']) == set(HEADER_LOGS) | {'billmgr.auth.log'}
+    assert set(summary['logs']) == set(HEADER_LOGS + MODULE_LOGS) | {'billmgr.auth.log'}
     for name in HEADER_LOGS:
         facts = summary['logs'][name]
         path = var / name
@@ -361,7 +365,13 @@ def test_billmgr_log_has_the_platforms_kinds_of_lines(host):
     assert {'rpc', 'libmgr', 'sbin_utils', 'core_module', 'db'} <= {record.logger for record in records}
     assert any(re.match(r'[a-z_]+\.cpp:[0-9]+ ', record.message) for record in records if record.level == 'DEBUG')
     assert any(record.continuation and record.continuation[0].startswith('<?xml') for record in records)
-    assert any(line.lstrip().startswith('#0 ') for record in errors(records) for line in record.continuation)
+    # Runbook 003: the stack is `backtrace EXTINFO` lines of the error's thread, just before it.
+    frames = [(index, record) for index, record in enumerate(records) if record.logger == 'backtrace']
+    assert frames and all(record.level == 'EXTINFO' and BACKTRACE_FRAME.fullmatch(record.message)
+                          for _, record in frames)
+    for index, frame in frames:
+        following = next(record for record in records[index + 1:] if record.key == frame.key)
+        assert following.logger == 'backtrace' or following.level == 'ERROR', following
     assert any(' ERROR ' in line for record in records for line in record.continuation)
     assert any(' ERROR ' in record.message for record in records if record.level != 'ERROR')
     by_thread: dict[str, list[Rec]] = {}
@@ -385,11 +395,70 @@ def test_module_logs_by_kind_of_module(host):
 
 
 def test_module_days_can_be_bare(tmp_path):
-    write_logs(tmp_path / 'var', LogPlan(now=NOW, seed=4, module_day_style='bare', payment_modules=['pmqiwi']))
-    lines = read_text(tmp_path / 'var' / 'pmqiwi.log').split('\n')[:-1]
+    write_logs(tmp_path / 'var', LogPlan(now=NOW, seed=4, module_day_style='bare', payment_modules=['pmcloudpayments']))
+    lines = read_text(tmp_path / 'var' / 'pmcloudpayments.log').split('\n')[:-1]
     headers = [line for line in lines if BARE_DAY_HEADER.match(line)]
     assert headers and all(re.match(r'^May [2-5] ', line) for line in headers)
-    assert len(load(tmp_path / 'var' / 'pmqiwi.log', BARE_DAY_HEADER)) == len(headers)
+    assert len(load(tmp_path / 'var' / 'pmcloudpayments.log', BARE_DAY_HEADER)) == len(headers)
+
+
+# Each writer's header, read independently of the collection's grammar: (pattern, what a record is).
+WRITER_HEADERS = {
+    'php': re.compile(r'^[A-Z][a-z]{2} [0-9]{2} [0-9:]{8} \[[0-9]+\] pmbank \x1b\[[0-9;]+m(ERROR|WARNING|INFO|EXTINFO|DEBUG) '),
+    'php_legacy': re.compile(r'^[A-Z][a-z]{2} [0-9]{2} [0-9:]{8} \[[0-9]+\] (?:pmpaymaster (ERROR|WARNING|INFO|EXTINFO|DEBUG) '
+                             r'|(ERROR): [0-9]+: .*\. In file: /usr/local/mgr5/paymethods/pmpaymaster\.php\. On line: [0-9]+$)'),
+    'python': re.compile(r'^20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-9:]{8},[0-9]{3} \[[0-9]+\] pmispmgr5 '
+                         r'\x1b\[[0-9;]+m (ERROR|WARNING|INFO|EXTINFO|DEBUG) '),
+}
+WRITER_LOGS = {'php': 'pmbank.log', 'php_legacy': 'pmpaymaster.log', 'python': 'pmispmgr5.log'}
+
+
+@pytest.fixture(scope='module')
+def writers_host(tmp_path_factory):
+    var = tmp_path_factory.mktemp('writers') / 'var'
+    return var, write_logs(var, LogPlan(now=NOW, seed=7, size_bytes=2_000_000,
+                                        payment_modules=['pmbank', 'pmpaymaster', 'pmispmgr5']))
+
+
+@pytest.mark.parametrize('writer', sorted(WRITER_HEADERS))
+def test_module_logs_in_each_writers_format(writers_host, writer):
+    var, summary = writers_host
+    name = WRITER_LOGS[writer]
+    lines = read_text(var / name).split('\n')[:-1]
+    headers = [line for line in lines if WRITER_HEADERS[writer].match(line)]
+    # Every line that starts with a stamp is a header of the writer's form; the rest continue a record.
+    assert all(WRITER_HEADERS[writer].match(line) for line in lines if re.match(r'^([A-Z][a-z]{2} |20[0-9]{2}-)', line))
+    assert len(headers) == summary['logs'][name]['records'] > 20
+    assert summary['logs'][name]['error_records'] == sum(
+        1 for line in headers if 'ERROR' in WRITER_HEADERS[writer].match(line).groups()) > 0
+    if writer == 'php_legacy':
+        # A blank line after each record; the error handler's lines are there.
+        assert sum(1 for line in lines if line == '') == len(headers)
+        assert any(' ERROR: ' in line for line in headers)
+    if writer == 'python':
+        assert any(" ERROR Type: '" in line for line in headers)
+        assert not any(' ERROR Error: ' in line for line in headers)
+
+
+def test_module_logs_utc_stamps_the_current_php_helper_in_utc(tmp_path, monkeypatch):
+    monkeypatch.setenv('TZ', 'XXX-3')
+    time.tzset()
+    try:
+        plan = LogPlan(now=NOW, seed=5, payment_modules=['pmbank', 'pmpaymaster'], module_logs_utc=True)
+        summary = write_logs(tmp_path / 'var', plan)
+        last = read_text(tmp_path / 'var' / 'pmbank.log').rstrip('\n').split('\n')
+        newest = max(datetime.strptime(ANSI.sub('', line)[:15], '%b %d %H:%M:%S').replace(year=NOW.year)
+                     for line in last if WRITER_HEADERS['php'].match(line))
+        # Three hours behind the host's clock, which the other module and the file's mtime follow.
+        assert newest == summary['logs']['pmbank.log']['last'] - timedelta(hours=3)
+        assert mtime_of(tmp_path / 'var' / 'pmbank.log') == summary['logs']['pmbank.log']['last']
+        legacy = [line for line in read_text(tmp_path / 'var' / 'pmpaymaster.log').split('\n')
+                  if WRITER_HEADERS['php_legacy'].match(line)]
+        assert datetime.strptime(legacy[-1][:15], '%b %d %H:%M:%S').replace(year=NOW.year) \
+            == summary['logs']['pmpaymaster.log']['last']
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_auth_log_is_tab_separated(host):

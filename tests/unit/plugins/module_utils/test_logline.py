@@ -42,8 +42,9 @@ SPEC_SAMPLES = [
 
 @pytest.mark.parametrize('line, fields', SPEC_SAMPLES)
 def test_spec_samples_parse_to_their_fields(line, fields):
-    assert tuple(parse_line(line)) == fields
-    assert is_header(line)
+    record = parse_line(line)
+    assert tuple(record)[:10] == fields and record.year is None
+    assert is_header(line) and not record.unparsed
 
 
 def test_spec_errors_parse():
@@ -96,7 +97,8 @@ def test_nul_bytes_before_a_header_are_tolerated():
 
 def test_continuation_lines_are_not_headers():
     for line in ('<doc>', "  <error type='missed'>ERROR missed(x)</error>", '', 'Mar 6',
-                 'Foo  6 18:33:01 [1:2] rpc INFO not a month', 'Mar  6 18:33:01 rpc INFO no pid'):
+                 'Foo  6 18:33:01 [1:2] rpc INFO not a month', 'Mar  6 18:33:011 [1:2] rpc INFO bad second',
+                 '2024-03-06  18:33:01 [1] x ERROR two blanks', '[2024-03-06 18:33:01] ERROR bracketed'):
         assert not is_header(line), line
         assert parse_line(line) is None, line
 
@@ -154,3 +156,62 @@ def test_record_is_a_plain_tuple():
     record = LogRecord(3, 6, 18, 33, 1, 1, None, 'rpc', 'INFO', 'x')
     assert record.thread_key == '1'
     assert record.in_year_key < LogRecord(3, 6, 18, 33, 2, 1, None, 'rpc', 'INFO', 'x').in_year_key
+
+
+# ---------------------------------------------------------------- every writer's format
+WRITER_LINES = [
+    # The vendor PHP helper, current: no thread, day not padded, colour around level and message.
+    ('Mar 6 15:33:01 [48211] pmpaymaster \x1b[1;31mERROR Payment system answered HTTP 503\x1b[0m',
+     ('pmpaymaster', 'ERROR', 'Payment system answered HTTP 503', '48211', None)),
+    # Its error handler: no logger, a colon after the level word.
+    ('Mar 6 18:33:01 [48212] ERROR: 2: fopen(x): failed. In file: /usr/local/mgr5/x.php. On line: 87',
+     ('', 'ERROR', '2: fopen(x): failed. In file: /usr/local/mgr5/x.php. On line: 87', '48212', None)),
+    # The platform's Python library: ISO date, milliseconds, colour and a blank before the level.
+    ("2026-03-06 18:33:01,502 [48300] pmvmmgr6 \x1b[1;31m ERROR Type: 'value' Object: 'ip' Value: 'none'\x1b[0m",
+     ('pmvmmgr6', 'ERROR', "Type: 'value' Object: 'ip' Value: 'none'", '48300', 2026)),
+]
+
+
+@pytest.mark.parametrize('line, expected', WRITER_LINES)
+def test_every_writers_header(line, expected):
+    record = parse_line(line)
+    assert (record.logger, record.level, record.message, record.thread_key, record.year) == expected
+    assert is_header(line) and not record.unparsed
+
+
+def test_python_library_errors_are_typed_like_the_platforms():
+    assert parse_line(WRITER_LINES[2][0]).error == {'type': 'value', 'object': 'ip', 'value': 'none'}
+    # Only at the start of the message: a header quoted further on is no error type.
+    assert parse_error("sent Content-Type: 'application/json'") is None
+    assert parse_error("  Type: 'x'") == {'type': 'x', 'object': None, 'value': None}
+
+
+def test_a_bare_level_word_without_its_colon_is_not_the_error_handlers_form():
+    record = parse_line('Mar 6 18:33:01 [48212] ERROR something')
+    assert (record.logger, record.level, record.message) == ('ERROR', '', 'something')
+    assert not record.unparsed
+
+
+@pytest.mark.parametrize('line', [
+    'Mar  6 18:33:01 rpc INFO no pid',
+    'Mar  6 18:33:02 billmgr php-fpm[311]: PHP ERROR: out of memory',
+    '2026-03-06T18:33:02+03:00 billmgr pmpaymaster[48212]: ERROR no answer',
+    '2026-03-06 18:33:02 ERROR no process',
+])
+def test_a_stamp_of_no_known_format_starts_a_level_less_record(line):
+    record = parse_line(line)
+    assert is_header(line) and record.unparsed
+    assert (record.level, record.logger, record.pid, record.thread_key) == ('', '', None, None)
+
+
+def test_blank_lines_between_records_belong_to_no_message():
+    text = ('Mar 6 18:33:00 [1] pm INFO a\n\n'
+            'Mar 6 18:33:01 [1] pm ERROR b\n<doc>\n\n</doc>\n\n  \n'
+            'Mar 6 18:33:02 [1] pm INFO c\n\n')
+    assert [lines for unused_record, lines in iter_records(text.splitlines())] == [[], ['<doc>', '', '</doc>'], []]
+    assert list(iter_records(['', ''])) == []
+
+
+def test_year_anchor_in_utc():
+    moment = 1767225600  # 2026-01-01T00:00:00Z
+    assert year_anchor(moment, utc=True).year == 2026

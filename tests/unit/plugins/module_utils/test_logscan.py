@@ -489,6 +489,30 @@ def test_lab_generator_agrees_when_present(tmp_path):
     assert stats['error_substring_lines'] > stats['error_records']
 
 
+def test_lab_module_logs_of_every_writer_read_as_written(tmp_path, host_zone):
+    """The lab's module logs (platform, PHP helper current and older, Python library) on a host three
+    hours east of UTC whose current PHP helper stamps in UTC: every ERROR record is found, each log in
+    its zone, and the window is the same wall-clock hour for all of them."""
+    loggen = pytest.importorskip('billmgr_lab.loggen')
+    host_zone('XXX-3')
+    now = datetime.now().replace(microsecond=0)
+    summary = loggen.write_logs(tmp_path / 'var', loggen.LogPlan(
+        now=now, seed=7, size_bytes=2_000_000, module_logs_utc=True,
+        payment_modules=['pmbillmgr', 'pmbank', 'pmpaymaster', 'pmispmgr5']))
+    names = ['pmbillmgr', 'pmbank', 'pmpaymaster', 'pmispmgr5']
+    sources = [LogSource(name, str(tmp_path / 'var' / (name + '.log'))) for name in names]
+    result = scan(sources, max_matches=1000, context='none')
+    assert result['zones'] == {'pmbillmgr': 'local', 'pmbank': 'utc', 'pmpaymaster': 'local', 'pmispmgr5': 'local'}
+    assert result['counts']['by_log'] == dict((name, summary['logs'][name + '.log']['error_records']) for name in names)
+    assert result['unparsed_headers'] == 0
+    assert {m['time'][-6:] for m in result['matches'] if m['log'] == 'pmbank'} == {'+00:00'}
+    assert {m['time'][-6:] for m in result['matches'] if m['log'] != 'pmbank'} == {'+03:00'}
+    # The same moments, whichever zone a log is stamped in: a window that takes in every record.
+    first = min(summary['logs'][name + '.log']['first'] for name in names)
+    assert scan(sources, since=first - timedelta(seconds=1), max_matches=0)['counts']['by_log'] == \
+        result['counts']['by_log']
+
+
 def test_convenient_argument_forms(busy_log, tmp_path):
     path = busy_log[0]
     since = END - timedelta(hours=2)
@@ -538,3 +562,70 @@ def test_a_log_truncated_while_workers_read_it_gives_a_result(busy_log, monkeypa
     _rotate_after_split(monkeypatch, path, truncate_in_place=True)
     result = scan([path], max_matches=0, workers=3, parallel_min_bytes=0)
     assert result['scanned_bytes'] >= 0
+
+
+# ---------------------------------------------------------------- every writer in one file
+WriterLine = namedtuple('WriterLine', 'text level typed unparsed')
+
+
+def writer_line(rng, when, index):
+    """One record in the form of a random writer, and what it is: text, level or None, type, unparsed."""
+    day = str(when.day)
+    clock = when.strftime('%H:%M:%S')
+    month = MONTHS[when.month - 1]
+    kind = rng.randrange(6)
+    if kind == 0:
+        return ('%s %s %s [%d] pmx \x1b[1;31mERROR payment %d failed\x1b[0m\n\n' % (month, day, clock, 700 + index % 5, index),
+                'ERROR', None, False)
+    if kind == 1:
+        return ('%s %s %s [%d] ERROR: 2: fopen(): failed. In file: /x.php. On line: %d\n\n' % (month, day, clock, 701, index),
+                'ERROR', None, False)
+    if kind == 2:
+        return ("%s,%03d [%d] pmvm \x1b[1;31m ERROR Type: 'value' Object: 'ip' Value: '%d'\x1b[0m\n"
+                % (when.strftime('%Y-%m-%d %H:%M:%S'), index % 1000, 702, index), 'ERROR', 'value', False)
+    if kind == 3:
+        return ('%s %s %s host php-fpm[9]: PHP ERROR: out of memory %d\n' % (month, day, clock, index), None, None, True)
+    if kind == 4:
+        return ("%s %s %s [%d] pmx INFO sent Content-Type: 'json' and got ERROR %d\n" % (month, day, clock, 703, index),
+                'INFO', None, False)
+    return ('%s %s %s [%d] ERROR ok %d\n' % (month, day, clock, 704, index), None, None, False)
+
+
+def test_every_writer_in_one_log_counts_the_same_however_it_is_read(tmp_path, small_window):
+    rng = random.Random(11)
+    path = tmp_path / 'pmmixed.log'
+    lines, start = [], END - timedelta(hours=5)
+    for index in range(3000):
+        lines.append(WriterLine(*writer_line(rng, start + timedelta(seconds=5 * index), index)))
+    path.write_bytes(''.join(line.text for line in lines).encode())
+    epoch = time.mktime((start + timedelta(seconds=5 * 3000)).timetuple())
+    os.utime(path, (epoch, epoch))
+    reference = scan([str(path)], levels=['ERROR', 'INFO'], max_matches=5000, workers=1, zones={'pm*': 'local'})
+    assert reference['counts']['by_level'] == {
+        'ERROR': sum(1 for line in lines if line.level == 'ERROR'),
+        'INFO': sum(1 for line in lines if line.level == 'INFO')}
+    assert reference['counts']['by_error_type'] == {'value': sum(1 for line in lines if line.typed)}
+    assert reference['unparsed_headers'] == sum(1 for line in lines if line.unparsed)
+    assert all(not m['message'].endswith('\n') and '\n\n' not in m['message'] for m in reference['matches'])
+    for options in (dict(chunk_bytes=4096), dict(use_memmem=False), dict(workers=2, parallel_min_bytes=0)):
+        assert scan([str(path)], levels=['ERROR', 'INFO'], max_matches=5000, zones={'pm*': 'local'}, **options) \
+            == reference, options
+    # In a window, only the unknown lines inside it are counted.
+    since = start + timedelta(seconds=5 * 2000)
+    windowed = scan([str(path)], since=since, zones={'pm*': 'local'})
+    assert windowed['unparsed_headers'] == sum(1 for line in lines[2000:] if line.unparsed)
+
+
+def test_an_archive_takes_the_zone_of_its_live_log(tmp_path, host_zone):
+    host_zone('XXX-3')
+    line = b'Mar 6 15:33:01 [4] pmx ERROR late\n'
+    live, archive = tmp_path / 'pmx.log', tmp_path / 'pmx.log.1.gz'
+    live.write_bytes(line)
+    archive.write_bytes(gzip.compress(line))
+    written = time.mktime(datetime(2026, 3, 6, 18, 33, 2).timetuple())
+    os.utime(live, (written, written))
+    result = scan([LogSource('pmx', str(archive)), LogSource('pmx', str(live))])
+    assert result['zones'] == {'pmx': 'utc'}
+    assert [m['time'] for m in result['matches']] == ['2026-03-06T15:33:01+00:00'] * 2
+    with pytest.raises(ValueError, match='zone of pmx'):
+        scan([str(live)], zones={'pmx': 'gmt'})

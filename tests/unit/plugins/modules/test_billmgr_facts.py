@@ -193,6 +193,8 @@ def test_reference_time_forms(run_module, host, reference):
     ({'mgrctl_timeout': 0}, 'mgrctl_timeout'),
     ({'error_lines': -1}, 'error_lines'),
     ({'gather': ['disk', 'network']}, 'gather'),
+    ({'log_zones': {'pm*': 'gmt'}}, "log_zones: pm*: 'gmt' is not a zone: give auto, local, utc"),
+    ({'log_zones': {'../x': 'utc'}}, "'../x' is not a plain log name"),
 ])
 def test_bad_options_fail_before_anything_runs(run_module, healthy, args, message):
     args = dict(args, mgr_root=healthy.root.path)

@@ -52,7 +52,8 @@ def test_documentation_matches_the_argument_spec(ansible_doc, assert_docs_match_
     doc = ansible_doc('billmgr.ops.log_grep')
     assert_docs_match_argspec(log_grep, doc['doc']['options'])
     assert doc['doc']['attributes']['check_mode']['support'] == 'full'
-    assert set(doc['return']) == {'matches', 'counts', 'scanned_bytes', 'truncated', 'missing', 'window'}
+    assert set(doc['return']) == {'matches', 'counts', 'scanned_bytes', 'truncated', 'missing', 'window',
+                                  'unparsed_headers', 'zones'}
 
 
 def test_errors_of_billmgr_log_with_their_thread(run_module, mgr_root):
@@ -124,12 +125,24 @@ def test_levels_and_pattern(run_module, mgr_root):
     ({'max_matches': -1}, 'max_matches must be at least 0, not -1'),
     ({'context_lines': 10 ** 12}, 'context_lines must be at most 10000, not 1000000000000'),
     ({'until': '99999999999d'}, "until: '99999999999d' is longer than 100 years"),
+    ({'log_zones': {'pmbillmgr': 'UTC+3'}}, "log_zones: pmbillmgr: 'UTC+3' is not a zone: give auto, local, utc"),
+    ({'log_zones': {'../../etc/shadow': 'utc'}}, "log_zones: log name '../../etc/shadow' is not a plain log name"),
 ])
 def test_bad_input_fails_and_says_what_to_do(run_module, mgr_root, args, message):
     result = run_module(log_grep, dict(args, mgr_root=mgr_root))
     assert result['failed'] is True
     assert message in result['msg']
     assert result.get('changed', False) is False
+
+
+def test_log_zones_name_how_each_log_is_read(run_module, mgr_root, host_zone):
+    host_zone('XXX-3')
+    result = run_module(log_grep, {'mgr_root': mgr_root, 'logs': ['billmgr', 'pm*'], 'context': 'none',
+                                   'log_zones': {'pm*': 'utc', 'billmgr.log': 'local'}})
+    assert result['zones'] == {'billmgr': 'local', 'pmbillmgr': 'utc'}
+    assert result['unparsed_headers'] == 0
+    offsets = set((m['log'], m['time'][-6:]) for m in result['matches'])
+    assert offsets == {('billmgr', '+03:00'), ('pmbillmgr', '+00:00')}
 
 
 def test_a_wrong_mgr_root_fails_with_a_hint(run_module, tmp_path):

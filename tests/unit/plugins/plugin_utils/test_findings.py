@@ -108,6 +108,12 @@ def test_log_errors_one_finding_per_error_type_with_a_sample_thread():
     assert found['value']['severity'] == 'info'
 
 
+def test_lines_of_no_known_log_format_are_an_info_finding():
+    facts = with_change(('log_errors', 'unparsed_headers'), 3)
+    assert ids(host_findings(facts)) == {('log_format_unknown', 'info')}
+    assert host_findings(with_change(('log_errors', 'unparsed_headers'), 0)) == []
+
+
 def test_early_stops_keep_their_reason_and_amounts():
     stop = {'item': 310598, 'reason': 'not_enough_money', 'amount': '12.50', 'have': '3.00',
             'currency': 'RUB', 'deficit': '9.50', 'limit': '0'}
