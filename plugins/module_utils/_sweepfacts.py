@@ -14,7 +14,12 @@ import os
 from datetime import datetime
 
 from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import db_settings
-from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import SCAN_LEVELS, SCAN_PATTERN, early_stops
+from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import (
+    LOG as EARLY_STOP_LOG,
+    SCAN_LEVELS,
+    SCAN_PATTERN,
+    early_stops,
+)
 from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
 from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
 from ansible_collections.billmgr.ops.plugins.module_utils._logscan import scan
@@ -79,10 +84,13 @@ def log_errors_section(request):
 
 
 def early_stops_section(request):
-    sources, missing = find_sources(request.layout, ['billmaintain'])
+    # The archives too: a window of days reaches past the last rotation, and scan() skips those
+    # last written before the window without reading them.
+    sources, missing = find_sources(request.layout, [EARLY_STOP_LOG], rotated=True)
     found = scan(sources, levels=SCAN_LEVELS, pattern=SCAN_PATTERN, since=request.since_local, context='none',
                  max_matches=EARLY_STOP_MATCHES)
     return {'since': request.since_text, 'items': early_stops(found['matches']), 'missing': missing,
+            'files': list(dict.fromkeys(source.path for source in sources)),
             'truncated': found.get('truncated', False)}
 
 
