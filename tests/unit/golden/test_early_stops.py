@@ -170,3 +170,25 @@ def test_the_section_reads_rotated_archives_inside_the_window(tmp_path):
 def test_no_failure_reads_as_zero(tmp_path, suspend):
     for stop in read_stops(tmp_path, without_levels(MONEY, {'DEBUG'}) + suspend):
         assert all(stop[key] is None for key in RUNBOOK_AMOUNTS)
+
+
+def test_the_lab_writes_what_the_parser_reads_as_the_runbook(tmp_path):
+    """The lab's billmaintain.log, read as billmgr_facts reads it, gives the stops the lab planned."""
+    from billmgr_lab.loggen import EarlyStop, LogPlan, write_logs
+
+    plan = LogPlan(now=datetime(2025, 5, 5, 12, 0, 0), seed=3, size_bytes=100_000, early_stops=[
+        EarlyStop(item=310598, reason='not_enough_money', amount='0.1048', have='0.00', currency='EUR',
+                  deficit='0.1048', limit='0.00'),
+        EarlyStop(item=323911, reason='stat_addon_over_limit')])
+    summary = write_logs(tmp_path / 'var', plan)
+    found = scan([str(tmp_path / 'var' / 'billmaintain.log')], levels=SCAN_LEVELS, pattern=SCAN_PATTERN,
+                 context='none', max_matches=10000)
+    stops = early_stops(found['matches'])
+    assert sorted((s['item'], s['reason'], s['stopped']) for s in stops) == [
+        (310598, 'not_enough_money', True), (323911, 'stat_addon_over_limit', True)]
+    money = next(s for s in stops if s['reason'] == 'not_enough_money')
+    assert amounts(money) == RUNBOOK_AMOUNTS
+    planned = dict((entry['item'], entry) for entry in summary['early_stops'])
+    for stop in stops:
+        assert local(stop['time']) == planned[stop['item']]['time'].isoformat()
+        assert stop['thread'] == planned[stop['item']]['thread']
