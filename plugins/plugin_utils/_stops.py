@@ -26,6 +26,7 @@ FIXES = {
     'unknown': ["billmaintain's thread shows no cause before the stop; read the thread in var/billmaintain.log "
                 '(billmgr.ops.log_grep).'],
 }
+SUBACCOUNT_KEYS = ('subaccount', 'currency', 'balance', 'creditlimit', 'last_topup', 'last_topup_amount')
 _CENT = Decimal('0.01')
 
 
@@ -132,8 +133,7 @@ def _account(rows):
     return {
         'id': first.get('account'),
         'name': first.get('account_name'),
-        'subaccounts': [dict((key, row.get(key)) for key in ('subaccount', 'currency', 'balance', 'creditlimit',
-                                                               'last_topup', 'last_topup_amount'))
+        'subaccounts': [dict((key, row.get(key)) for key in SUBACCOUNT_KEYS)
                         for row in rows if row.get('subaccount') is not None],
     }
 

@@ -18,7 +18,7 @@ ACCOUNT = [{'item': 310598, 'account': 12, 'account_name': 'Arktika Trade', 'sub
 
 
 def test_the_credit_limit_advised_covers_the_deficit_rounded_up_to_the_cent():
-    (stop,), _ = explain([RUNBOOK], account_rows=ACCOUNT)
+    (stop,), _not_found = explain([RUNBOOK], account_rows=ACCOUNT)
     assert 'at least 0.11 EUR (it is 0.00 now)' in stop['fixes'][2]
     assert (stop['amount'], stop['balance'], stop['credit_limit']) == ('0.1048', '0.00', '0.00')
     assert stop['account']['subaccounts'][0]['last_topup_amount'] == '50.00'
@@ -26,7 +26,7 @@ def test_the_credit_limit_advised_covers_the_deficit_rounded_up_to_the_cent():
 
 
 def test_hidden_amounts_advise_no_figure_and_say_how_to_raise_the_level():
-    (stop,), _ = explain([HIDDEN], account_rows=ACCOUNT)
+    (stop,), _not_found = explain([HIDDEN], account_rows=ACCOUNT)
     assert stop['amounts_logged'] is False
     assert '0.00 EUR' not in ' '.join(stop['fixes']) and 'at least' not in stop['fixes'][2]
     assert 'debug_logs=billmaintain' in stop['fixes'][2] and 'credit limit is 0.00 in subaccount 2012' in stop['fixes'][2]
@@ -35,12 +35,12 @@ def test_hidden_amounts_advise_no_figure_and_say_how_to_raise_the_level():
 
 def test_stopped_by_the_log_or_by_the_database():
     logged = dict(RUNBOOK, stopped=True, stopped_at='2025-05-05T00:19:18')
-    (by_log,), _ = explain([logged])
+    (by_log,), _not_found = explain([logged])
     assert (by_log['stopped'], by_log['stopped_by']) == (True, 'log')
     assert by_log['summary'].startswith('item 310598 was stopped at 2025-05-05T00:19:18')
-    (by_db,), _ = explain([RUNBOOK], item_rows=[{'id': 310598, 'status': 3, 'expiredate': '2025-06-01'}])
+    (by_db,), _not_found = explain([RUNBOOK], item_rows=[{'id': 310598, 'status': 3, 'expiredate': '2025-06-01'}])
     assert (by_db['stopped'], by_db['stopped_by'], by_db['status_name']) == (True, 'database', 'suspended')
-    (active,), _ = explain([RUNBOOK], item_rows=[{'id': 310598, 'status': 2}])
+    (active,), _not_found = explain([RUNBOOK], item_rows=[{'id': 310598, 'status': 2}])
     assert (active['stopped'], active['stopped_by']) == (False, None)
 
 
@@ -52,7 +52,7 @@ def test_items_asked_without_a_failure_are_named():
 
 
 def test_addon_and_unknown_reasons_carry_their_fixes():
-    stops, _ = explain([{'item': 7, 'reason': 'stat_addon_over_limit', 'stopped': True, 'stopped_at': 't'},
+    stops, _not_found = explain([{'item': 7, 'reason': 'stat_addon_over_limit', 'stopped': True, 'stopped_at': 't'},
                         {'item': 8, 'reason': 'unknown', 'stopped': True, 'thread': '1:1'}])
     assert stops[0]['fixes'][0].startswith('Raise the maximum of the add-on') and stops[0]['amount'] is None
     assert 'log_grep' in stops[1]['fixes'][0] and 'no cause in its billmaintain thread 1:1' in stops[1]['summary']
