@@ -397,7 +397,9 @@ def main():
                 conf.set_level(log, params['module'], params['level'], expires=expires,
                                expires_is_fixed=bool(fixed), now=now, form=params['form'],
                                new_file=before_bytes is None)
-            elif not conf.remove(log, params['module'], remove_unmanaged=params['unmanaged'] == 'remove'):
+            else:
+                conf.remove(log, params['module'], remove_unmanaged=params['unmanaged'] == 'remove')
+                # Lines the module did not write stay, whether or not it undid lines of its own.
                 for index in conf.unmanaged_lines(log, params['module']):
                     module.warn("left the operator's line '%s' in %s as it is: it was not written by this "
                                 "module (unmanaged: remove deletes it)" % (conf.lines[index].body.strip(), path))
