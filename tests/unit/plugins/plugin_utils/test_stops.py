@@ -52,8 +52,9 @@ def test_items_asked_without_a_failure_are_named():
 
 
 def test_addon_and_unknown_reasons_carry_their_fixes():
-    stops, _not_found = explain([{'item': 7, 'reason': 'stat_addon_over_limit', 'stopped': True, 'stopped_at': 't'},
-                        {'item': 8, 'reason': 'unknown', 'stopped': True, 'thread': '1:1'}])
+    failures = [{'item': 7, 'reason': 'stat_addon_over_limit', 'stopped': True, 'stopped_at': 't'},
+                {'item': 8, 'reason': 'unknown', 'stopped': True, 'thread': '1:1'}]
+    stops, _not_found = explain(failures)
     assert stops[0]['fixes'][0].startswith('Raise the maximum of the add-on') and stops[0]['amount'] is None
     assert 'log_grep' in stops[1]['fixes'][0] and 'no cause in its billmaintain thread 1:1' in stops[1]['summary']
 
