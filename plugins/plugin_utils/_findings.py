@@ -294,6 +294,8 @@ def check_early_stops(facts, limits):
     found = []
     for key, stop in latest.items():
         evidence = dict(stop, failures=counts[key])
+        # Without its EXTINFO Query line (a low log level) the thread does not name the item.
+        name = key if key is not None else '(item not logged)'
         stopped = stop.get('stopped', True)
         if stop.get('reason') == 'not_enough_money':
             summary = 'not enough money for the overage (%s)' % _money_summary(stop)
@@ -309,10 +311,10 @@ def check_early_stops(facts, limits):
             fix = 'Read the thread in var/billmaintain.log (billmgr.ops.log_grep).'
         if stopped:
             found.append(finding('services_stopped_early', WARNING, 'Service %s was stopped early: %s'
-                                 % (key, summary), evidence, fix, key=key))
+                                 % (name, summary), evidence, fix, key='' if key is None else key))
         else:
-            found.append(finding('overage_unpaid', WARNING, 'billmaintain could not bill service %s, not stopped '
-                                 '(yet): %s' % (key, summary), evidence, fix, key=key))
+            found.append(finding('overage_unpaid', WARNING, 'billmaintain failed on service %s, not stopped '
+                                 '(yet): %s' % (name, summary), evidence, fix, key='' if key is None else key))
     return found
 
 

@@ -145,3 +145,9 @@ def test_unreachable_finding_carries_the_message():
     item = unreachable_finding('ssh: connect to host 127.0.0.250 port 22: Connection refused')
     assert item['id'] == 'unreachable' and item['severity'] == 'critical'
     assert 'Connection refused' in item['summary']
+
+
+def test_a_failure_whose_item_was_not_logged_is_still_reported():
+    failure = {'item': None, 'reason': 'stat_addon_over_limit', 'stopped': False}
+    [found] = host_findings(with_change(('early_stops', 'items'), [failure]))
+    assert found['id'] == 'overage_unpaid' and found['key'] == '' and 'item not logged' in found['summary']
