@@ -3,15 +3,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Runbook 003's own billmaintain.log samples, read as billmgr_facts' early_stops reads them.
 
-The samples are the runbook's text with its page indentation taken off (a log line starts at the
-first column).  Each copy in a test gets a pinned modification time, so the year the parser infers
-does not depend on the day the suite runs.
+The golden files hold the samples byte for byte as the runbook prints them, indented by its page;
+a log line starts at the first column, so the tests take that indentation off (``dedent``) before
+writing the log.  Each copy gets a pinned modification time, so the year the parser infers does not
+depend on the day the suite runs.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import textwrap
 import time
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +31,16 @@ from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayou
 from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import early_stops_section
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'golden' / 'runbook003'
-MONEY = (GOLDEN / 'billmaintain_not_enough_money.log').read_bytes()
-ADDON = (GOLDEN / 'billmaintain_stat_addon_over_limit.log').read_bytes()
-GREP = (GOLDEN / 'billmaintain_grep_service.txt').read_text()
+
+
+def runbook_sample(name):
+    """A golden sample as the log holds it: the runbook page's indentation taken off."""
+    return textwrap.dedent((GOLDEN / name).read_text(encoding='utf-8'))
+
+
+MONEY = runbook_sample('billmaintain_not_enough_money.log').encode()
+ADDON = runbook_sample('billmaintain_stat_addon_over_limit.log').encode()
+GREP = runbook_sample('billmaintain_grep_service.txt')
 MONEY_WRITTEN = datetime(2025, 5, 5, 0, 30)
 ADDON_WRITTEN = datetime(2020, 3, 3, 0, 30)
 SUSPEND_310598 = b'May  5 00:19:18 [8821:1] sbin_utils INFO QUERY: func=service.autosuspend&item=310598&stat=on\n'
