@@ -88,7 +88,18 @@ def _summary(entry):
     else:
         head = 'item %s could not be billed at %s, not stopped' % (entry['item'], entry['time'])
     status = entry['status_name'] or 'not in the database'
-    return '%s%s; status now: %s' % (head, cause, status)
+    return '%s%s; status now: %s%s' % (head, cause, status, _account_text(entry['account']))
+
+
+def _account_text(account):
+    """The runbook's first look at the account: balance, credit limit, last top-up, per subaccount."""
+    if not account or not account['subaccounts']:
+        return ''
+    parts = ['balance %s, credit limit %s, last top-up %s' % (
+        sub['balance'], sub['creditlimit'],
+        '%s of %s' % (sub['last_topup'], sub['last_topup_amount']) if sub['last_topup'] else 'none')
+        for sub in account['subaccounts']]
+    return '; account %s: %s' % (account['id'], '; '.join(parts))
 
 
 def _failure_entry(failure, item_row, accounts, promises):

@@ -23,6 +23,7 @@ def test_the_credit_limit_advised_covers_the_deficit_rounded_up_to_the_cent():
     assert (stop['amount'], stop['balance'], stop['credit_limit']) == ('0.1048', '0.00', '0.00')
     assert stop['account']['subaccounts'][0]['last_topup_amount'] == '50.00'
     assert 'could not be billed' in stop['summary'] and 'not stopped' in stop['summary']
+    assert stop['summary'].endswith('; account 12: balance 0.00, credit limit 0.00, last top-up 2025-04-30T10:00:00 of 50.00')
 
 
 def test_hidden_amounts_advise_no_figure_and_say_how_to_raise_the_level():
