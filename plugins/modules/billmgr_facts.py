@@ -581,13 +581,16 @@ billmgr_facts:
           description: V(billmaintain) when neither the log nor an archive of it exists.
           type: list
           elements: str
+        skipped:
+          description: Files that could not be read (a corrupt archive), each with why; the others are still read.
+          type: dict
         truncated:
           description: Whether the log held more matching records than are read (failures may be missing).
           type: bool
       sample: {items: [{item: 310598, reason: not_enough_money, amount: '0.1048', have: '0.00', currency: EUR,
                         deficit: '0.1048', limit: '0.00', amounts_logged: true, time: '2026-11-23T00:19:17+03:00',
                         thread: '8821:1', stopped: true, stopped_at: '2026-11-23T00:19:18+03:00'}],
-               files: [/usr/local/mgr5/var/billmaintain.log], missing: [], truncated: false}
+               files: [/usr/local/mgr5/var/billmaintain.log], missing: [], skipped: {}, truncated: false}
     database:
       description:
         - Look-ups of the sweep (only with V(database) or V(sweep) in O(gather)); C(error) alone when

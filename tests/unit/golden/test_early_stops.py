@@ -175,6 +175,17 @@ def test_the_section_reads_rotated_archives_inside_the_window(tmp_path):
     assert str(archive) in section['files'] and section['missing'] == []
 
 
+def test_a_corrupt_archive_is_skipped_and_named_the_rest_still_read(tmp_path):
+    layout = MgrLayout(str(tmp_path))
+    os.makedirs(layout.archive_dir)
+    broken = tmp_path / 'var' / 'logs' / 'billmaintain.log.2025-05-05-00-19.1.gz'
+    write(broken, gzip.compress(MONEY)[:40], datetime(2025, 5, 5, 0, 19, 17))
+    write(tmp_path / 'var' / 'billmaintain.log', MONEY + SUSPEND_310598, MONEY_WRITTEN)
+    section = early_stops_section(FactsRequest(layout, runner=None, since_local=datetime(2025, 5, 4, 0, 0)))
+    assert [(s['item'], s['stopped']) for s in section['items']] == [(310598, True)]
+    assert list(section['skipped']) == [str(broken)] and str(broken) not in section['files']
+
+
 @pytest.mark.parametrize('suspend', [b'', SUSPEND_310598])
 def test_no_failure_reads_as_zero(tmp_path, suspend):
     for stop in read_stops(tmp_path, without_levels(MONEY, {'DEBUG'}) + suspend):
