@@ -212,3 +212,28 @@ def test_the_lab_writes_what_the_parser_reads_as_the_runbook(tmp_path):
     for stop in stops:
         assert local(stop['time']) == planned[stop['item']]['time'].isoformat()
         assert stop['thread'] == planned[stop['item']]['thread']
+
+
+def test_the_lab_money_sequence_has_the_runbooks_shape(tmp_path):
+    """Record by record (logger, level, continuation lines) the lab's not_enough_money stop is the
+    runbook's example, up to its values and the suspend line the lab adds after it."""
+    from billmgr_lab.loggen import EarlyStop, LogPlan, write_logs
+    from ansible_collections.billmgr.ops.plugins.module_utils._logline import iter_records
+
+    def shape(records):
+        return [(record.logger, record.level, len(lines), [line == '' for line in lines])
+                for record, lines in records]
+
+    runbook = [(record, lines) for record, lines in iter_records(MONEY.decode().splitlines()) if record]
+    plan = LogPlan(now=datetime(2025, 5, 5, 12, 0, 0), seed=5, size_bytes=100_000,
+                   early_stops=[EarlyStop(item=310598, reason='not_enough_money')])
+    summary = write_logs(tmp_path / 'var', plan)
+    thread = summary['early_stops'][0]['thread']
+    text = (tmp_path / 'var' / 'billmaintain.log').read_text()
+    records = [(record, lines) for record, lines in iter_records(text.splitlines())
+               if record and record.thread_key == thread]
+    start = next(number for number, (record, _lines) in enumerate(records)
+                 if record.message == runbook[0][0].message)
+    assert shape(records[start:start + len(runbook)]) == shape(runbook)
+    assert [record.message for record, _lines in records[start:start + 2]] == [
+        record.message for record, _lines in runbook[:2]]
