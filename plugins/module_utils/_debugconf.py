@@ -3,8 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The grammar of the platform's ``etc/debug.conf``, and this collection's marks in it.
 
-The file holds ``# comment`` lines, ``SET name=value`` lines and ``LOG[.MODULE] LEVEL`` entries.  It
-is parsed into lines that keep every byte (invalid UTF-8, CRLF, a missing final newline, lines the
+The file holds ``# comment`` lines, ``SET name=value`` lines and ``LOG[.MODULE] LEVEL
+[additional conditions]`` entries.  The platform's own logs are named ``NAME.*`` (runbook 000); a
+payment or processing module's log is written ``NAME LEVEL``, the only form the older Python logger
+of modules reads (the newer one and the PHP helper read it too).  A line that exists keeps its form.
+It is parsed into lines that keep every byte (invalid UTF-8, CRLF, a missing final newline, lines the
 grammar does not know), so rendering a file nobody changed gives back the very same bytes, and a
 change touches only the lines it is about.
 
@@ -16,7 +19,11 @@ the entry it describes::
 
 ``previous`` is the level token the operator had (``none``: there was no line), so undoing the
 change puts back the operator's line exactly; ``expires`` lets a reverter on the host undo it even
-when the controller that made it is gone.
+when the controller that made it is gone; ``file=new`` says the file did not exist before, so
+undoing the last change removes it again.  When the file names one log twice (support scripts
+leave such lines), every line is changed, each with its own marker, so that the file never says
+two things.  A marker edited by hand into something unreadable is ignored (and listed by
+``bad_markers()``), never written back.
 
 Stdlib only and no Ansible imports: the host-side reverter script reuses this file.
 """
@@ -42,8 +49,15 @@ _ERRORS = 'surrogateescape'
 _ENTRY_RE = re.compile(
     r'^(?P<head>[ \t]*(?P<log>[^\s.#]+)(?:\.(?P<module>\S+))?[ \t]+)'
     r'(?P<level>[0-9]+)'
-    r'(?P<tail>[ \t]*(?:#.*)?)$'
+    # Whatever follows the level after a blank: the documented [additional conditions], a comment.
+    r'(?P<tail>(?:[ \t].*)?)$'
 )
+_LEVEL_TOKEN_RE = re.compile(r'[0-9]{1,2}')
+NEW_FILE = 'new'
+# Line forms: NAME.* (the platform's logs) and NAME alone (module logs: the older Python logger of
+# modules reads only a line that starts with the module name and a space).
+FORMS = ('auto', 'dotted', 'plain')
+MODULE_LOG_PREFIX = 'pm'
 _SET_RE = re.compile(r'^[ \t]*SET[ \t]+(?P<name>[^\s=]+)=(?P<value>.*)$')
 _MARKER_RE = re.compile(r'^[ \t]*#[ \t]*' + re.escape(MARKER_TAG) + r'(?P<fields>.*)$')
 _COMMENT_RE = re.compile(r'^[ \t]*#')
@@ -123,7 +137,7 @@ class Line:
 class ManagedEntry:
     """An entry this collection wrote or changed, with the memory its marker carries."""
 
-    def __init__(self, index, log, module, level, previous, expires, expires_text):
+    def __init__(self, index, log, module, level, previous, expires, expires_text, new_file=False):
         self.index = index          # of the entry line; the marker is the line above
         self.log = log
         self.module = module
@@ -131,6 +145,7 @@ class ManagedEntry:
         self.previous = previous    # level token as the operator wrote it, or None
         self.expires = expires      # aware datetime or None
         self.expires_text = expires_text
+        self.new_file = new_file    # the file did not exist before this change
 
     def is_expired(self, now):
         return self.expires is not None and self.expires <= now
@@ -179,6 +194,8 @@ class DebugConf:
 
     def __init__(self, lines=None):
         self.lines = list(lines or [])
+        # Set when undoing emptied a file this collection created (its marker said file=new).
+        self.file_was_new = False
 
     # ---- reading and writing -------------------------------------------------------------
 
@@ -253,7 +270,11 @@ class DebugConf:
         return None if index is None else int(self.lines[index].entry().group('level'))
 
     def _marker_of(self, index):
-        """The marker fields describing the entry at INDEX, or None when it is not managed."""
+        """The marker fields describing the entry at INDEX, or None when it is not managed.
+
+        A marker whose fields cannot be trusted (a previous level that is not a plain level, as a
+        hand edit can leave) does not make the entry managed: undoing it would write garbage.
+        """
         if index is None or index == 0:
             return None
         fields = self.lines[index - 1].marker()
@@ -262,7 +283,26 @@ class DebugConf:
         match = self.lines[index].entry()
         if fields.get('log') != match.group('log') or not _same_module(fields.get('module'), match.group('module')):
             return None
+        if _marker_problem(fields) is not None:
+            return None
         return fields
+
+    def bad_markers(self):
+        """``(line_number, text, why)`` of marker lines this collection cannot act on, for a warning."""
+        found = []
+        for index, line in enumerate(self.lines):
+            fields = line.marker()
+            if fields is None:
+                continue
+            match = self.lines[index + 1].entry() if index + 1 < len(self.lines) else None
+            if match is None or fields.get('log') != match.group('log') \
+                    or not _same_module(fields.get('module'), match.group('module')):
+                why = 'it is not right above the entry it names'
+            else:
+                why = _marker_problem(fields)
+            if why is not None:
+                found.append((index + 1, line.body.strip(), why))
+        return found
 
     def managed(self):
         """Every managed entry (a marker directly above a matching entry), in file order."""
@@ -277,19 +317,23 @@ class DebugConf:
             previous = fields.get('previous', NO_PREVIOUS)
             found.append(ManagedEntry(
                 index, match.group('log'), match.group('module') or '*', int(match.group('level')),
-                None if previous == NO_PREVIOUS or not previous.isdigit() else previous,
-                parse_time(fields.get('expires')), fields.get('expires')))
+                None if previous == NO_PREVIOUS else previous,
+                parse_time(fields.get('expires')), fields.get('expires'), fields.get('file') == NEW_FILE))
         return found
 
+    def managed_entries(self, log, module='*'):
+        return [entry for entry in self.managed() if entry.log == log and _same_module(entry.module, module)]
+
     def managed_entry(self, log, module='*'):
-        for entry in self.managed():
-            if entry.log == log and _same_module(entry.module, module):
-                return entry
-        return None
+        entries = self.managed_entries(log, module)
+        return entries[-1] if entries else None
 
     def expired(self, now=None):
         now = now or utc_now()
         return [entry for entry in self.managed() if entry.is_expired(now)]
+
+    def is_empty(self):
+        return not self.lines
 
     # ---- changing ------------------------------------------------------------------------
 
@@ -300,16 +344,20 @@ class DebugConf:
         return '\n'
 
     @staticmethod
-    def _marker_line(log, module, previous, expires, eol):
+    def _marker_line(log, module, previous, expires, eol, new_file=False):
         fields = ['log=%s' % log, 'module=%s' % module, 'previous=%s' % (previous or NO_PREVIOUS)]
         if expires is not None:
             fields.append('expires=%s' % format_time(expires))
+        if new_file:
+            fields.append('file=%s' % NEW_FILE)
         return Line('# %s %s' % (MARKER_TAG, ' '.join(fields)), eol)
 
     @staticmethod
-    def _entry_body(log, module, level):
+    def _entry_body(log, module, level, form='auto'):
         if log == '*' and module == '*':
             return '* %d' % level       # the spec's own spelling of the global default
+        if module == '*' and line_form(log, form) == 'plain':
+            return '%s %d' % (log, level)
         return '%s.%s %d' % (log, module, level)
 
     def _append(self, new_lines):
@@ -328,8 +376,18 @@ class DebugConf:
         if ended_without_newline and self.lines:
             self.lines[-1].eol = ''
 
-    def set_level(self, log, module, level, expires=None, expires_is_fixed=False, now=None):
+    def lines_of(self, log, module='*'):
+        """Indexes of every entry line for LOG.MODULE, in file order."""
+        return [index for index, _log, _module, _level in self.entries()
+                if _log == log and _same_module(_module, module)]
+
+    def set_level(self, log, module, level, expires=None, expires_is_fixed=False, now=None, form='auto',
+                  new_file=False):
         """Make LOG.MODULE run at LEVEL; return True when the file changed.
+
+        Every line for LOG.MODULE is changed in place (its form, conditions and comment kept);
+        without one, a line is appended in FORM (``auto``: ``NAME LEVEL`` for a module log,
+        ``NAME.* LEVEL`` for the platform's).  NEW_FILE says the file did not exist.
 
         EXPIRES (aware datetime) is when the change should be undone.  Idempotence rules:
         an absolute time (EXPIRES_IS_FIXED) replaces a different expiry; a relative one
@@ -338,46 +396,56 @@ class DebugConf:
         expiry is kept, because a forgotten level 9 fills the disk.
         """
         validate_request(log, module, level)
+        if form not in FORMS:
+            raise DebugConfError('form must be one of %s, not %r' % (', '.join(FORMS), form))
         now = now or utc_now()
-        index = self.find(log, module)
-        eol = self.lines[index].eol if index is not None and self.lines[index].eol else self._eol()
-
-        if index is None:
-            self._append([self._marker_line(log, module, None, expires, eol),
-                          Line(self._entry_body(log, module, level), eol)])
+        indexes = self.lines_of(log, module)
+        if not indexes:
+            eol = self._eol()
+            self._append([self._marker_line(log, module, None, expires, eol, new_file=new_file),
+                          Line(self._entry_body(log, module, level, form), eol)])
             return True
+        changed = False
+        # Bottom up, so that a marker inserted above a line does not move the lines still to do.
+        for index in reversed(indexes):
+            changed = self._set_line(index, log, module, level, expires, expires_is_fixed, now) or changed
+        return changed
 
+    def _set_line(self, index, log, module, level, expires, expires_is_fixed, now):
+        line = self.lines[index]
+        eol = line.eol or self._eol()
         fields = self._marker_of(index)
-        current = int(self.lines[index].entry().group('level'))
+        current = int(line.entry().group('level'))
         if fields is None:
             if current == level:
                 return False
-            previous = self.lines[index].entry().group('level')
-            self.lines[index] = self.lines[index].with_level(str(level))
+            previous = line.entry().group('level')
+            self.lines[index] = line.with_level(str(level))
             self.lines.insert(index, self._marker_line(log, module, previous, expires, eol))
             return True
-
-        managed = self.managed_entry(log, module)
+        managed = next(entry for entry in self.managed() if entry.index == index)
         new_expiry = _choose_expiry(managed.expires, expires, expires_is_fixed, current != level, now)
         if current == level and _same_time(new_expiry, managed.expires):
             return False
         if current != level:
-            self.lines[index] = self.lines[index].with_level(str(level))
+            self.lines[index] = line.with_level(str(level))
         self.lines[index - 1] = self._marker_line(
-            log, fields.get('module', module), managed.previous, new_expiry, self.lines[index - 1].eol)
+            log, fields.get('module', module), managed.previous, new_expiry, self.lines[index - 1].eol,
+            new_file=managed.new_file)
         return True
 
     def remove(self, log, module='*', remove_unmanaged=False):
-        """Undo LOG.MODULE: put back the operator's line, or drop the entry; True when changed.
+        """Undo LOG.MODULE: put back the operator's lines, or drop the entries; True when changed.
 
-        A managed entry gets its previous level back (or disappears with its marker when there
+        Every managed line gets its previous level back (or disappears with its marker when there
         was no line before).  Lines this collection did not write are the operator's: they are
         removed only when REMOVE_UNMANAGED asks for it, so a second undo never eats them.
         """
         validate_request(log, module)
-        managed = self.managed_entry(log, module)
-        if managed is not None:
-            self._undo(managed)
+        managed = self.managed_entries(log, module)
+        if managed:
+            for entry in reversed(managed):
+                self._undo(entry)
             return True
         if not remove_unmanaged:
             return False
@@ -389,8 +457,7 @@ class DebugConf:
 
     def unmanaged_lines(self, log, module='*'):
         """Indexes of the LOG.MODULE lines this collection did not write."""
-        return [index for index, _log, _module, _level in self.entries()
-                if _log == log and _same_module(_module, module)]
+        return [index for index in self.lines_of(log, module) if self._marker_of(index) is None]
 
     def _undo(self, managed):
         if managed.previous is None:
@@ -398,6 +465,16 @@ class DebugConf:
         else:
             self.lines[managed.index] = self.lines[managed.index].with_level(managed.previous)
             self._delete([managed.index - 1])
+        if managed.new_file:
+            # The memory that the file is new moves to a change still in it, if any is left.
+            left = self.managed()
+            if left:
+                entry = left[0]
+                self.lines[entry.index - 1] = self._marker_line(
+                    entry.log, entry.module, entry.previous, entry.expires, self.lines[entry.index - 1].eol,
+                    new_file=True)
+            elif self.is_empty():
+                self.file_was_new = True
 
     def revert_expired(self, now=None):
         """Undo every managed entry whose expiry has passed; return them (as ManagedEntry)."""
@@ -408,6 +485,29 @@ class DebugConf:
             reverted.append(managed)
         reverted.reverse()
         return reverted
+
+    def should_be_removed(self):
+        """True when undoing left nothing of a file this collection created: remove it again."""
+        return self.file_was_new and self.is_empty()
+
+
+def line_form(log, form='auto'):
+    """``plain`` (``NAME LEVEL``) or ``dotted`` (``NAME.* LEVEL``) for a new line of LOG."""
+    if form != 'auto':
+        return form
+    return 'plain' if log.startswith(MODULE_LOG_PREFIX) else 'dotted'
+
+
+def _marker_problem(fields):
+    """Why a marker cannot be acted on, or None when it can."""
+    previous = fields.get('previous', NO_PREVIOUS)
+    if previous != NO_PREVIOUS and not _LEVEL_TOKEN_RE.fullmatch(previous):
+        return 'previous=%s is not a level from %d to %d' % (previous, MIN_LEVEL, MAX_LEVEL)
+    if previous != NO_PREVIOUS and not MIN_LEVEL <= int(previous) <= MAX_LEVEL:
+        return 'previous=%s is not a level from %d to %d' % (previous, MIN_LEVEL, MAX_LEVEL)
+    if fields.get('expires') and parse_time(fields['expires']) is None:
+        return 'expires=%s is not a time' % fields['expires']
+    return None
 
 
 def _same_time(a, b):

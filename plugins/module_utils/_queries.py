@@ -21,6 +21,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._licctl import MASK
 from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret
 
 PAYMENT_IN_PAY = 2
+PAYMENT_PAID = 4
 DEFAULT_HOURS = 1
 MAX_HOURS = 24 * 366 * 10
 MAX_IDS = 1000
@@ -106,6 +107,20 @@ QUERIES = dict((query.name, query) for query in (
           'FROM item i\n'
           'WHERE i.id IN ({ids})\nORDER BY i.id',
           {'id': 'int', 'status': 'int', 'expiredate': 'date', 'remoteid': 'int'}),
+    # Runbook 003, diagnostics step 1: the balance, the credit limit and the last top-up of the
+    # account that owns each item, one row per subaccount (currency).
+    Query('item_accounts', 'Balance, credit limit and last top-up of the accounts owning the given items.',
+          ('ids',), {},
+          'SELECT i.id AS item, i.account, a.name AS account_name, s.id AS subaccount, s.currency, s.balance, '
+          's.creditlimit, lp.createdate AS last_topup, lp.amount AS last_topup_amount\n'
+          'FROM item i\n'
+          'LEFT JOIN account a ON a.id = i.account\n'
+          'LEFT JOIN subaccount s ON s.account = i.account\n'
+          'LEFT JOIN payment lp ON lp.id = (SELECT p.id FROM payment p WHERE p.subaccount = s.id AND p.status = %d '
+          'ORDER BY p.createdate DESC, p.id DESC LIMIT 1)\n'
+          'WHERE i.id IN ({ids})\nORDER BY i.id, s.id' % PAYMENT_PAID,
+          {'item': 'int', 'account': 'int', 'subaccount': 'int', 'currency': 'int', 'balance': 'decimal',
+           'creditlimit': 'decimal', 'last_topup': 'datetime', 'last_topup_amount': 'decimal'}),
 ))
 
 NAMES = tuple(QUERIES)

@@ -14,10 +14,15 @@ import os
 from datetime import datetime
 
 from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import db_settings
-from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import SCAN_LEVELS, SCAN_PATTERN, early_stops
+from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import (
+    LOG as EARLY_STOP_LOG,
+    SCAN_LEVELS,
+    SCAN_PATTERN,
+    early_stops,
+)
 from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
 from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogScanError, scan
 from ansible_collections.billmgr.ops.plugins.module_utils._logsources import find_sources
 from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
     MysqlClient,
@@ -80,11 +85,33 @@ def log_errors_section(request):
 
 
 def early_stops_section(request):
-    sources, missing = find_sources(request.layout, ['billmaintain'])
-    found = scan(sources, levels=SCAN_LEVELS, pattern=SCAN_PATTERN, since=request.since_local, context='none',
-                 max_matches=EARLY_STOP_MATCHES)
+    # The archives too: a window of days reaches past the last rotation, and scan() skips those
+    # last written before the window without reading them.
+    sources, missing = find_sources(request.layout, [EARLY_STOP_LOG], rotated=True)
+    found, skipped = _scan_readable(sources, levels=SCAN_LEVELS, pattern=SCAN_PATTERN, since=request.since_local,
+                                    context='none', max_matches=EARLY_STOP_MATCHES)
     return {'since': request.since_text, 'items': early_stops(found['matches']), 'missing': missing,
-            'truncated': found.get('truncated', False)}
+            'files': [source.path for source in sources if source.path not in skipped],
+            'skipped': skipped, 'truncated': found.get('truncated', False)}
+
+
+def _scan_readable(sources, **options):
+    """``(scan result, {path: why})``: SOURCES scanned together, or, when one cannot be read (a
+    corrupt archive), each on its own so the others still count."""
+    try:
+        return scan(sources, **options), {}
+    except LogScanError:
+        pass
+    matches, skipped, truncated = [], {}, False
+    for source in sources:
+        try:
+            part = scan([source], **options)
+        except LogScanError as exc:
+            skipped[source.path] = str(exc)
+            continue
+        matches.extend(part['matches'])
+        truncated = truncated or part.get('truncated', False)
+    return {'matches': matches, 'truncated': truncated}, skipped
 
 
 def database_section(request):

@@ -35,7 +35,7 @@ options:
       - The sweep's sections are asked for by name, or all at once with V(sweep) (V(all) and
         four more) - V(license) (as M(billmgr.ops.licctl_info) sees it), V(log_errors) (ERROR
         records of O(logs) since O(since), counted by error type with one sample thread each),
-        V(early_stops) (services billmaintain stopped early since O(since), with the reason) and
+        V(early_stops) (billing failures of billmaintain since O(since) and the services it stopped early, with the reason) and
         V(database) (stuck payments, the item event backlog, promised payments and credit limits,
         read with the platform's own DB settings as M(billmgr.ops.billmgr_query) does).
       - With the sweep's sections one call holds everything the health sweep judges, in one round
@@ -591,19 +591,44 @@ billmgr_facts:
       sample: {since: '2026-11-22T14:00:00', total: 25, missing: [], unparsed_headers: 0, zones: {billmgr: local},
                by_error_type: {missed: {count: 25, thread_key: '8821:17', time: '2026-11-23T13:40:01'}}}
     early_stops:
-      description: Services stopped early since O(since) (only with V(early_stops) or V(sweep) in O(gather)).
+      description:
+        - Billing failures of billmaintain since O(since) and the services it stopped early (only with
+          V(early_stops) or V(sweep) in O(gather)), read from C(var/billmaintain.log) and its rotated
+          archives in C(var/logs/) last written inside the window.
       returned: when asked for
       type: dict
       contains:
         items:
           description:
-            - One entry per stop, C(item), C(reason) (V(not_enough_money), V(stat_addon_over_limit) or
-              V(unknown)), C(time), C(thread), and for V(not_enough_money) the C(amount), C(have),
-              C(currency), C(deficit) and C(limit) of the error.
+            - One entry per failure, stopped or not, in the order they happened - C(item) (null when
+              the thread's C(service.billdaily) or C(service.statdaily) query was not logged), C(reason)
+              (V(not_enough_money), V(stat_addon_over_limit), or V(unknown) for a stop whose thread
+              showed no cause), C(time), C(thread), C(stopped) and C(stopped_at) (the time of the
+              C(service.autosuspend ... stat=on) line; null when no suspend line followed).
+            - For V(not_enough_money) also C(amount), C(have), C(currency), C(deficit) and C(limit) as
+              the error's C(Result xml) DEBUG record gave them, and C(amounts_logged). The amounts are
+              null, never zero, when the log's level hid that record; C(amounts_note) then says how to
+              raise it (C(playbooks/debug.yml)).
           type: list
           elements: dict
-      sample: {items: [{item: 310598, reason: not_enough_money, amount: '12.50', have: '3.00', currency: RUB,
-                        deficit: '9.50', limit: '0', time: '2026-11-23T00:17:33', thread: '8821:1'}]}
+        files:
+          description: The files read, archives first.
+          type: list
+          elements: str
+        missing:
+          description: V(billmaintain) when neither the log nor an archive of it exists.
+          type: list
+          elements: str
+        skipped:
+          description: Files that could not be read (a corrupt archive), each with why; the others are still read.
+          type: dict
+        truncated:
+          description: Whether the log held more matching records than are read (failures may be missing).
+          type: bool
+      sample: {items: [{item: 310598, reason: not_enough_money, amount: '0.1048', have: '0.00', currency: EUR,
+                        deficit: '0.1048', limit: '0.00', amounts_logged: true, time: '2026-11-23T00:19:17+03:00',
+                        thread: '8821:1', stopped: true, stopped_at: '2026-11-23T00:19:18+03:00'}],
+               files: [/usr/local/mgr5/var/billmaintain.log], missing: [], skipped: {}, truncated: false}
     database:
       description:
         - Look-ups of the sweep (only with V(database) or V(sweep) in O(gather)); C(error) alone when

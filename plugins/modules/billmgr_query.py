@@ -23,7 +23,9 @@ description:
     V(item_provider) (O(item): tariff plan and provider of the plan), V(promised_payments) (with the
     item's status and expiry), V(credit_limits) (subaccounts with C(creditlimit > 0)),
     V(stuck_payments) (payments in status 2 older than O(hours)), V(itemevent_backlog) (count of
-    C(itemevent) rows and age of the oldest), V(items) (O(ids): status and expiry date)."
+    C(itemevent) rows and age of the oldest), V(items) (O(ids): status and expiry date),
+    V(item_accounts) (O(ids): balance, credit limit and last paid top-up of the accounts owning the
+    items, one row per subaccount)."
   - Ids are checked to be plain positive integers before any SQL is built; anything else, such as
     V(1; DROP TABLE item), is refused with a message naming the option.
   - Values of item parameters whose name says key, pass, secret or token (C(lickey) among them) are
@@ -51,7 +53,7 @@ options:
     type: raw
   ids:
     description:
-      - Item ids for V(items), unless the element gives its own. At most 1000.
+      - Item ids for V(items) and V(item_accounts), unless the element gives its own. At most 1000.
     type: list
     elements: raw
   hours:

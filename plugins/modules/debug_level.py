@@ -12,6 +12,15 @@ version_added: 0.1.0
 description:
   - Manages C(LOG.MODULE LEVEL) lines in C(etc/debug.conf) below O(mgr_root), for example
     C(billmgr.* 9) while a problem is being reproduced.
+  - A new line for the platform's own logs is written C(NAME.* LEVEL), as the runbook says; for a
+    payment or processing module's log (a name starting with C(pm)) it is written C(NAME LEVEL), the
+    only form the older Python logger of modules reads (the newer one and the PHP helper read it too).
+    O(form) overrides the choice. A line that exists keeps its form, and the C([additional conditions])
+    a line may carry after its level stay as they are.
+  - When the file names the same log twice (support scripts leave such lines), every one of them is
+    changed and undone, each with its own memory, so the file never says two things.
+  - A marker line edited by hand into something the module cannot act on (a previous level that is
+    not a level) is ignored with a warning naming its line, never written back.
   - "A change carries its own memory on the host, in a comment line right above the entry
     (C(# billmgr.ops managed: log=billmgr module=* previous=4 expires=2026-11-23T15:00:00Z)). The
     platform ignores it; O(state=absent) reads it to put back the operator's line exactly as it was
@@ -19,7 +28,8 @@ description:
     changes whose time is up, even when the controller that made them is gone."
   - Every line the module does not manage stays byte for byte as it was (comments, C(SET) lines,
     unknown lines, line endings, a missing final newline). The file is replaced atomically and keeps
-    its owner, group and mode; a missing file is created with mode C(0644) by O(state=present).
+    its owner, group and mode; a missing file is created with mode C(0644) by O(state=present), and
+    removed again when undoing leaves nothing of it.
   - The platform reads the file when it starts; RV(restart_required) says when to restart it (see
     M(billmgr.ops.mgrctl_restart)). A level for C(ihttpd) takes effect by restarting the C(ihttpd)
     service instead, which RV(service_restart_required) says.
@@ -64,6 +74,14 @@ options:
         existing expiry is kept: a forgotten level 9 fills the disk."
       - Ignored with O(state=absent).
     type: str
+  form:
+    description:
+      - How a new line for O(log) with O(module=*) is written.
+      - V(auto) writes C(NAME LEVEL) for a module's log (a name starting with C(pm)) and C(NAME.* LEVEL)
+        for every other log; V(plain) and V(dotted) force one form. A line that exists keeps its own.
+    type: str
+    choices: [auto, dotted, plain]
+    default: auto
   unmanaged:
     description:
       - What O(state=absent) does with a O(log).O(module) line this module did not write (an
@@ -103,8 +121,6 @@ notes:
     reverter of the C(billmgr.ops.debug_window) role takes too, so two runs at once cannot lose an
     update. A run waits up to 60 seconds for the lock, then fails naming the process that holds it.
     Check mode takes no lock."
-  - When the file names the same log and module twice, the last line is the one managed, assuming
-    the platform lets a later line override an earlier one.
 seealso:
   - module: billmgr.ops.mgrctl_restart
 author:
@@ -292,6 +308,9 @@ def describe_level(conf, log, module):
     level = conf.level(log, module)
     if level is None:
         return '%s has no line (the platform default applies)' % name
+    levels = sorted(set(int(conf.lines[index].entry().group('level')) for index in conf.lines_of(log, module)))
+    if len(levels) > 1:
+        return '%s has %d lines at levels %s' % (name, len(conf.lines_of(log, module)), ', '.join(map(str, levels)))
     managed = conf.managed_entry(log, module)
     if managed is not None and managed.expires is not None:
         return '%s is %s until %s' % (name, level, format_time(managed.expires))
@@ -318,6 +337,7 @@ def main():
             level=dict(type='int'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             expires=dict(type='str'),
+            form=dict(type='str', default='auto', choices=['auto', 'dotted', 'plain']),
             unmanaged=dict(type='str', default='keep', choices=['keep', 'remove']),
             revert_expired=dict(type='bool', default=False),
             backup=dict(type='bool', default=False),
@@ -375,15 +395,23 @@ def main():
         if log is not None:
             if present:
                 conf.set_level(log, params['module'], params['level'], expires=expires,
-                               expires_is_fixed=bool(fixed), now=now)
-            elif not conf.remove(log, params['module'], remove_unmanaged=params['unmanaged'] == 'remove'):
+                               expires_is_fixed=bool(fixed), now=now, form=params['form'],
+                               new_file=before_bytes is None)
+            else:
+                conf.remove(log, params['module'], remove_unmanaged=params['unmanaged'] == 'remove')
+                # Lines the module did not write stay, whether or not it undid lines of its own.
                 for index in conf.unmanaged_lines(log, params['module']):
                     module.warn("left the operator's line '%s' in %s as it is: it was not written by this "
                                 "module (unmanaged: remove deletes it)" % (conf.lines[index].body.strip(), path))
 
+        for number, text, why in before.bad_markers():
+            module.warn("ignored the marker on line %d of %s ('%s'): %s; it was edited by hand, so its level "
+                        "is not put back: fix or delete that line" % (number, path, text, why))
         after_bytes = conf.render()
+        # Undoing the last change of a file this module created removes the file again.
+        remove_file = before_bytes is not None and conf.should_be_removed()
         # Comparing with b'' for a missing file keeps it missing unless there is something to write.
-        changed = after_bytes != (before_bytes or b'')
+        changed = remove_file or after_bytes != (before_bytes or b'')
         restart, service, advice = restart_advice(logs_with_new_levels(before, conf))
         entries = [entry.as_dict() for entry in conf.managed()]
         result.update(changed=changed, restart_required=restart, service_restart_required=service,
@@ -403,7 +431,15 @@ def main():
                 module.warn('%s.%s stays at level %s until someone removes it: give expires so it cannot '
                             'be forgotten and fill the disk' % (entry['log'], entry['module'], entry['level']))
 
-        if changed and not module.check_mode:
+        if remove_file and not module.check_mode:
+            try:
+                if params['backup']:
+                    result['backup_file'] = module.backup_local(path)
+                    os.chmod(result['backup_file'], 0o600)
+                os.unlink(path)
+            except OSError as exc:
+                module.fail_json(msg='cannot remove %s, which this module created: %s' % (path, exc), **result)
+        elif changed and not module.check_mode:
             try:
                 result['backup_file'] = write_file_atomic(module, path, after_bytes, backup=params['backup'])
             except AtomicWriteError as exc:

@@ -313,21 +313,48 @@ def check_log_errors(facts, limits):
     return found
 
 
+def _money_summary(stop):
+    """The amounts of a not_enough_money failure as the log gave them; never zeros it did not give."""
+    if not stop.get('amounts_logged', stop.get('amount') is not None):
+        return 'amounts not logged: billmaintain.log runs below DEBUG'
+    return '%s %s needed, %s on the balance, credit limit %s' % (
+        stop.get('amount'), stop.get('currency') or '', stop.get('have'), stop.get('limit'))
+
+
 def check_early_stops(facts, limits):
+    """One finding per item: its latest billing failure, with how many there were in the window."""
     stops = _section(facts, 'early_stops')
     if stops is None:
         return []
-    found = []
+    latest, counts = {}, {}
     for stop in stops.get('items') or []:
+        key = stop.get('item')
+        counts[key] = counts.get(key, 0) + 1
+        latest[key] = stop
+    found = []
+    for key, stop in latest.items():
+        evidence = dict(stop, failures=counts[key])
+        # Without its EXTINFO Query line (a low log level) the thread does not name the item.
+        name = key if key is not None else '(item not logged)'
+        stopped = stop.get('stopped', True)
         if stop.get('reason') == 'not_enough_money':
-            summary = ('Service %s was stopped early: not enough money for the overage (%s %s needed, %s on '
-                       'the balance)' % (stop.get('item'), stop.get('amount'), stop.get('currency'), stop.get('have')))
+            summary = 'not enough money for the overage (%s)' % _money_summary(stop)
             fix = ('Raise the included value of the resource in the tariff plan, allow post-paid overage, or '
-                   'give the account a credit limit.')
-        else:
-            summary = 'Service %s was stopped early: a resource went past the add-on maximum' % stop.get('item')
+                   'give the account a credit limit (playbooks/service_stops.yml shows the balance and limit).')
+            if stop.get('amounts_note'):
+                fix += ' ' + stop['amounts_note']
+        elif stop.get('reason') == 'stat_addon_over_limit':
+            summary = 'a resource went past the add-on maximum'
             fix = 'Raise the maximum of the add-on: the service is stopped whatever the balance.'
-        found.append(finding('services_stopped_early', WARNING, summary, stop, fix, key=stop.get('item')))
+        else:
+            summary = 'no cause in its billmaintain thread'
+            fix = 'Read the thread in var/billmaintain.log (billmgr.ops.log_grep).'
+        if stopped:
+            found.append(finding('services_stopped_early', WARNING, 'Service %s was stopped early: %s'
+                                 % (name, summary), evidence, fix, key='' if key is None else key))
+        else:
+            found.append(finding('overage_unpaid', WARNING, 'billmaintain failed on service %s, not stopped '
+                                 '(yet): %s' % (name, summary), evidence, fix, key='' if key is None else key))
     return found
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from datetime import datetime, timedelta
@@ -106,6 +107,32 @@ def test_debug_raise_of_a_new_log_and_back(lab):
     assert conf.read_bytes() == original
     stat_after = conf.stat()
     assert (stat_after.st_mode, stat_after.st_uid) == (stat_before.st_mode, stat_before.st_uid)
+
+
+def test_debug_a_module_log_gets_the_line_its_logger_reads_and_back(lab):
+    conf = lab.host_path('bm01', 'etc/debug.conf')
+    original = conf.read_bytes()
+    assert b'pmpaymaster' not in original
+    results, _ = lab.module('bm01', 'billmgr.ops.debug_level', {'log': 'pmpaymaster', 'level': 9, 'expires': '1h'})
+    assert results['bm01']['changed']
+    assert re.search(rb'^pmpaymaster 9$', conf.read_bytes(), re.M)
+    lab.module('bm01', 'billmgr.ops.debug_level', {'log': 'pmpaymaster', 'state': 'absent'})
+    assert conf.read_bytes() == original
+
+
+def test_debug_set_then_absent_on_a_missing_file_leaves_none(lab):
+    conf = lab.host_path('bm01', 'etc/debug.conf')
+    original, stat_before = conf.read_bytes(), conf.stat()
+    conf.unlink()
+    try:
+        results, _ = lab.module('bm01', 'billmgr.ops.debug_level', {'log': 'billmgr', 'level': 9, 'expires': '1h'})
+        assert results['bm01']['changed'] and conf.exists()
+        results, _ = lab.module('bm01', 'billmgr.ops.debug_level', {'log': 'billmgr', 'state': 'absent'})
+        assert results['bm01']['changed'] and not conf.exists()
+    finally:
+        conf.write_bytes(original)
+        os.chmod(conf, stat_before.st_mode & 0o7777)
+        os.chown(conf, stat_before.st_uid, stat_before.st_gid)
 
 
 @pytest.mark.parametrize('args, words', [

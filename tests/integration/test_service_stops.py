@@ -2,11 +2,14 @@
 
 bm01 had one service stopped for not_enough_money and one for stat_addon_over_limit, bm02 two for
 not_enough_money, bm03 none. What the playbook explains is checked against billmaintain.log and
-the item rows read directly, not through the collection.
+the item rows read directly, not through the collection.  The last test gives bm03 runbook 003's
+failure as a server below DEBUG writes it, not followed by a stop.
 """
 
 import json
+import os
 import re
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -17,6 +20,7 @@ SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'service_stops.yml'
 PLAYBOOK = REPO / 'playbooks' / 'service_stops.yml'
 HOSTS = ('bm01', 'bm02', 'bm03')
 SUSPENDED = 3
+GOLDEN_MONEY = REPO / 'tests' / 'golden' / 'runbook003' / 'billmaintain_not_enough_money.log'
 MONEY_FIXES = ('Raise the included value', 'Allow post-paid overage', 'Give the account a credit limit')
 AUTOSUSPEND_RE = re.compile(r'func=service\.autosuspend&item=(\d+)&stat=on')
 PARAM_RE = re.compile(r'<param name="(amount|have|currency|deficit|limit)">([^<]*)</param>')
@@ -84,7 +88,8 @@ def test_every_early_stop_in_the_window_is_explained(lab, window):
         for stop in stops:
             (status,), = host_sql(lab, host, 'SELECT status FROM item WHERE id = %d' % stop['item'])
             assert stop['status'] == int(status) == SUSPENDED and stop['status_name'] == 'suspended'
-            assert stop['time'] and stop['thread']
+            assert stop['time'] and stop['thread'] and stop['stopped'] and stop['stopped_by'] == 'log'
+            assert stop['stopped_at'] >= stop['time']
     assert sorted(stop['reason'] for stop in hosts['bm01']['stops']) == ['not_enough_money', 'stat_addon_over_limit']
     assert [stop['reason'] for stop in hosts['bm02']['stops']] == ['not_enough_money'] * 2
     assert hosts['bm03']['stops'] == [] and hosts['bm03']['not_found'] == []
@@ -132,7 +137,7 @@ def test_given_items_are_explained_and_an_item_not_stopped_says_so(lab, tmp_path
     assert report['items_asked'] == [stopped[0], int(active), 999999999]
     not_found = {entry['item']: entry for entry in record['not_found']}
     assert set(not_found) == {int(active), 999999999}
-    assert not_found[int(active)]['status'] == 2 and 'no early stop of this item' in not_found[int(active)]['note']
+    assert not_found[int(active)]['status'] == 2 and 'no billing failure of this item' in not_found[int(active)]['note']
     assert not_found[999999999]['note'] == 'no such item in the database'
 
 
@@ -151,3 +156,47 @@ def test_check_mode_gives_the_same_explanations(lab, window, tmp_path):
 def test_bad_options_are_refused_before_anything_runs(lab, tmp_path, extra, message):
     proc, report = run(lab, tmp_path, extra=extra)
     assert proc.returncode != 0 and message in proc.stdout and report is None
+
+
+def test_the_account_balance_credit_limit_and_last_top_up_come_from_the_database(lab, window):
+    _, report, _ = window
+    for host in ('bm01', 'bm02'):
+        for stop in by_host(report)[host]['stops']:
+            rows = host_sql(lab, host, 'SELECT s.id, s.balance, s.creditlimit, '
+                                       '(SELECT MAX(p.createdate) FROM payment p WHERE p.subaccount = s.id AND p.status = 4) '
+                                       'FROM item i JOIN subaccount s ON s.account = i.account '
+                                       'WHERE i.id = %d ORDER BY s.id' % stop['item'])
+            shown = [(str(sub['subaccount']), sub['balance'], sub['creditlimit'],
+                      (sub['last_topup'] or 'NULL').replace('T', ' ')) for sub in stop['account']['subaccounts']]
+            assert shown == [tuple(row) for row in rows], (host, stop['item'])
+
+
+def test_a_failure_the_log_level_hid_the_amounts_of_is_reported_not_stopped_without_zeros(lab, tmp_path):
+    """Runbook 003's failure on bm03 as a server below DEBUG writes it, and no suspend line."""
+    (item,), = host_sql(lab, 'bm03', 'SELECT MIN(id) FROM item WHERE status = 2 AND parent IS NULL')
+    log = lab.host_path('bm03', 'var/billmaintain.log')
+    original, stat = log.read_bytes(), log.stat()
+    clock = lab.ssh('bm03', "date '+%Y-%m-%d %H:%M:%S'").stdout.strip()
+    when = datetime.strptime(clock, '%Y-%m-%d %H:%M:%S') - timedelta(minutes=30)
+    stamp = '%s %2d %s' % (when.strftime('%b'), when.day, when.strftime('%H:%M:%S'))
+    # The golden sample as the runbook prints it (indented by its page), without the DEBUG record.
+    lines = [line.strip() for line in GOLDEN_MONEY.read_text().splitlines()
+             if line.strip().startswith('May  5') and ' DEBUG ' not in line]
+    failure = ''.join(line.replace('May  5 00:19:17', stamp).replace('310598', item) + '\n' for line in lines)
+    try:
+        log.write_bytes(original + failure.encode())
+        proc, report = run(lab, tmp_path, extra={'stops_items': '[%s]' % item, 'stops_since': '2h'}, limit='bm03')
+        assert proc.returncode == 0, output(proc)
+    finally:
+        log.write_bytes(original)
+        os.utime(log, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    [stop] = by_host(report)['bm03']['stops']
+    assert (stop['item'], stop['reason'], stop['stopped'], stop['status_name']) == (
+        int(item), 'not_enough_money', False, 'active')
+    assert [stop[key] for key in ('amount', 'balance', 'deficit', 'currency', 'credit_limit')] == [None] * 5
+    assert stop['amounts_logged'] is False and 'debug_logs=billmaintain' in stop['amounts_note']
+    assert 'at least' not in stop['fixes'][2] and 'credit limit is' in stop['fixes'][2]
+    assert 'not stopped' in stop['summary'] and 'not logged' in stop['summary']
+    assert 'could not be billed' in proc.stdout and 'None' not in stop['summary']
+    markdown = sorted(tmp_path.glob('*/service_stops.md'))[-1].read_text()
+    assert '(not stopped)' in markdown and 'The amounts were not logged' in markdown

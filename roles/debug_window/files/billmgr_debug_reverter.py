@@ -12,7 +12,9 @@ Each run:
 
 1. Under the lock every writer of ``etc/debug.conf`` takes, undoes the managed entries whose
    expiry has passed by the host's clock (the operator's previous line comes back exactly) and
-   replaces the file atomically, keeping its owner and mode.  What must be restarted for that is
+   replaces the file atomically, keeping its owner and mode; a file the levels were the only thing
+   in, created for them, is removed again.  A marker edited by hand into something unreadable is
+   left alone and named in the log.  What must be restarted for that is
    written to ``pending-restarts.json`` first, so a restart that fails, or waits for maintenance
    mode to end, is tried again the next minute.
 2. Restarts the platform once (``mgrctl -m MGR -R``), unless ``etc/MGR.DoNothing`` says it is in
@@ -127,9 +129,18 @@ def revert_due(path, now):
     if conf is None:
         return []
     undone = conf.revert_expired(now)
-    if undone:
+    if undone and conf.should_be_removed():
+        # The file did not exist before these levels were raised: it goes again, as it came.
+        os.unlink(path)
+        _sync_directory(os.path.dirname(os.path.realpath(path)))
+    elif undone:
         replace_atomically(path, conf.render())
     return undone
+
+
+def bad_markers(path):
+    conf = read_conf(path)
+    return conf.bad_markers() if conf is not None else []
 
 
 def describe(entry):
@@ -301,6 +312,8 @@ def run(args):
         save_pending(pending_path, pending)
     for entry in undone:
         say('%s: %s' % (layout.debug_conf, describe(entry)))
+    for number, text, why in bad_markers(layout.debug_conf):
+        say("%s line %d ('%s'): %s; left alone, fix or delete it by hand" % (layout.debug_conf, number, text, why))
 
     pending = run_restarts(pending, layout, args)
 

@@ -45,28 +45,73 @@ def stop_params(rng: random.Random, stop: EarlyStop) -> dict[str, str]:
             'deficit': deficit, 'limit': stop.limit or '0.00'}
 
 
+# The frames runbook 003 shows under a not_enough_money error of the daily billing.
+BILLDAILY_FRAMES = (
+    ('mgr_client::Result::Result(mgr_xml::Xml const&, bool, bool)', 'lib/libmgr.so.5.246.2', 0x370),
+    ('mgr_client::Local::DoQuery(std::string const&)', 'lib/libmgr.so.5.246.2', 0x5d6),
+    ('mgr_client::Client::Query(std::string const&)', 'lib/libmgr.so.5.246.2', 0x42b),
+    ('sbin::ClientQuery(std::string const&)', 'libexec/billmaintain.so', 0x4a),
+    ('sbin::ClientQuerySafe(std::string const&)', 'libexec/billmaintain.so', 0x5f),
+    ('BillItem(int, bool, std::string const&)', 'libexec/billmaintain.so', 0x10f),
+    ('BillDaily()', 'libexec/billmaintain.so', 0xadb),
+    ('???', 'libexec/billmaintain.so', 0x2090),
+    ('???', '/usr/local/mgr5/sbin/billmaintain', 0x0),
+    ('???', '/lib64/libc.so.6', 0xf5),
+)
+# The group text of the error, with the platform's placeholders, as runbook 003 shows it.
+MONEY_GROUP = ('insufficient funds to complete the operation. Required amount  __amount__ __currency__. '
+               'Your current balance: __have__ __currency__, credit limit __limit__ ')
+
+
+def money_result_xml(params: dict[str, str], func: str = 'service.billdaily') -> str:
+    """The one-line <doc> a not_enough_money error carries in its `Result xml:` record (runbook 003)."""
+    message = MONEY_GROUP
+    for name in ('amount', 'currency', 'have', 'limit'):
+        message = message.replace(f'__{name}__', params[name])
+    shown = list(params.items()) + [('reserved', '0.00'), ('available', params['have'])]
+    return ('<doc><error type="not_enough_money" lang="en" code="1">'
+            + ''.join(f'<param name="{name}">{value}</param>' for name, value in shown)
+            + f'<stack><action level="30" user="root">{func}</action></stack>'
+            + f'<group>{MONEY_GROUP}</group><msg>{message}</msg></error></doc>')
+
+
+def _backtrace(rng: random.Random, writer: SessionWriter) -> None:
+    """One `backtrace EXTINFO` header line per frame, the last one with a (nil) address."""
+    for name, library, offset in BILLDAILY_FRAMES:
+        writer.add('backtrace', 'EXTINFO', f'{name} ({library} + {offset:#x}) [*0x7f{rng.randrange(0x10000000, 0xffffffff):08x}]',
+                   pause=0.0)
+    writer.add('backtrace', 'EXTINFO', '??? (/usr/local/mgr5/sbin/billmaintain + 0x0) [*(nil)]', pause=0.0)
+
+
 def _write_stop(rng: random.Random, writer: SessionWriter, stop: EarlyStop) -> dict:
-    """The stop's lines, right after its billdaily query; returns what the summary reports."""
+    """The stop's lines, right after its item's query, as runbook 003 shows them; returns what the
+    summary reports."""
+    when = writer.moment
     if stop.reason == 'not_enough_money':
         params = stop_params(rng, stop)
-        text = (f"Not enough money on the account: {params['amount']} {params['currency']} needed, "
-                f"{params['have']} {params['currency']} available")
-        when = writer.moment
-        writer.add('rpc', 'WARNING', 'Query result:', xml_error(NOT_ENOUGH_MONEY, text, list(params.items())),
-                   pause=1.0)
+        writer.add('rpc', 'DEBUG', 'mgrclient.cpp:215 Result xml: <?xml version="1.0" encoding="UTF-8"?>',
+                   (money_result_xml(params), ''), pause=0.0)
+        _backtrace(rng, writer)
+        writer.add('libmgr', 'ERROR', error_line(NOT_ENOUGH_MONEY), pause=1.0)
     else:
         params = {'limit': stop.limit} if stop.limit else {}
-        if stop.limit:
-            writer.debug('billing', f'Item {stop.item}: add-on usage over its maximum {stop.limit}')
-        when = writer.moment
         writer.add('libmgr', 'ERROR', error_line(ADDON_OVER_LIMIT), pause=1.0)
     writer.add('sbin_utils', 'INFO', f'QUERY: func=service.autosuspend&item={stop.item}&stat=on')
     return {'item': stop.item, 'reason': stop.reason, 'time': as_logged(when), 'thread': writer.key, 'params': params}
 
 
+def statdaily_query(item: int, day: datetime) -> str:
+    """`service.statdaily` as billmaintain calls it: the day of the statistics, dashes URL-encoded."""
+    return f"Query('func=service.statdaily&item={item}&statdate={day:%Y%%2D%m%%2D%d}')"
+
+
 def _statdaily(rng: random.Random, writer: SessionWriter, item: int, error_cutoff: datetime,
-               error_left: list[bool]) -> None:
-    writer.add('rpc', 'EXTINFO', f"Query('func=service.statdaily&item={item}&from=daily')")
+               error_left: list[bool], stops: list[EarlyStop], stopped: list[dict]) -> None:
+    writer.add('rpc', 'EXTINFO', statdaily_query(item, writer.moment - timedelta(days=1)))
+    item_stops = [stop for stop in stops if stop.item == item and stop.reason == 'stat_addon_over_limit']
+    if item_stops:
+        stopped.extend(_write_stop(rng, writer, stop) for stop in item_stops)
+        return
     if error_left[0] and writer.moment + ERROR_MARGIN < error_cutoff and rng.random() < BASELINE_ERROR_SHARE:
         error_left[0] = False
         kind = rng.choice(ROUTINE_ERRORS)
@@ -92,10 +137,10 @@ def _daily_run(rng: random.Random, start: datetime, items: list[int], stops: lis
     writer.add('db', 'EXTINFO', "Connected to database 'billmgr'")
     error_left = [True]
     for item in items:
-        _statdaily(rng, writer, item, error_cutoff, error_left)
+        _statdaily(rng, writer, item, error_cutoff, error_left, stops, stopped)
     for item in items:
         writer.add('rpc', 'EXTINFO', f"Query('func=service.billdaily&item={item}&from=daily')")
-        item_stops = [stop for stop in stops if stop.item == item]
+        item_stops = [stop for stop in stops if stop.item == item and stop.reason == 'not_enough_money']
         for stop in item_stops:
             stopped.append(_write_stop(rng, writer, stop))
         if not item_stops:
@@ -107,7 +152,10 @@ def _daily_run(rng: random.Random, start: datetime, items: list[int], stops: lis
 def _stop_at(rng: random.Random, stop: EarlyStop, stopped: list[dict]) -> list[Record]:
     """A stop the plan placed at a set time: its own billmaintain process around that moment."""
     writer = SessionWriter(rng, stop.when - timedelta(seconds=1), f'{rng.randint(2100, 400000)}:1')
-    writer.add('rpc', 'EXTINFO', f"Query('func=service.billdaily&item={stop.item}&from=daily')", pause=1.0)
+    if stop.reason == 'stat_addon_over_limit':
+        writer.add('rpc', 'EXTINFO', statdaily_query(stop.item, stop.when - timedelta(days=1)), pause=1.0)
+    else:
+        writer.add('rpc', 'EXTINFO', f"Query('func=service.billdaily&item={stop.item}&from=daily')", pause=1.0)
     stopped.append(_write_stop(rng, writer, stop))
     return writer.records
 

@@ -210,7 +210,9 @@ def _thread_records(records: list[Rec], key: str) -> list[Rec]:
     return [record for record in records if record.key == key]
 
 
-def test_money_stop_shows_its_params_and_the_autosuspend(host):
+def test_money_stop_is_the_runbook_sequence_then_the_autosuspend(host):
+    """Runbook 003: the billdaily Query, `rpc DEBUG mgrclient.cpp:215 Result xml:` with the one-line
+    <doc> and a blank line, `backtrace EXTINFO` frames, then `libmgr ERROR ... 'not_enough_money'`."""
     var, summary = host
     records = load(var / 'billmaintain.log')
     stops = {entry['item']: entry for entry in summary['early_stops']}
@@ -221,23 +223,35 @@ def test_money_stop_shows_its_params_and_the_autosuspend(host):
         assert entry['reason'] == 'not_enough_money'
         thread = _thread_records(records, entry['thread'])
         position = next(number for number, record in enumerate(thread)
-                        if any('type="not_enough_money"' in line for line in record.continuation)
+                        if record.message.startswith('mgrclient.cpp:215 Result xml:')
                         and number > 0 and f'item={item}&' in thread[number - 1].message)
-        shown = dict(re.findall(r'<param name="([a-z]+)">([^<]*)</param>', '\n'.join(thread[position].continuation)))
-        assert set(shown) == {'amount', 'have', 'currency', 'deficit', 'limit'}
+        result = thread[position]
+        assert (result.logger, result.level) == ('rpc', 'DEBUG')
+        assert result.message == 'mgrclient.cpp:215 Result xml: <?xml version="1.0" encoding="UTF-8"?>'
+        assert len(result.continuation) == 2 and result.continuation[1] == ''
+        doc = result.continuation[0]
+        assert doc.startswith('<doc><error type="not_enough_money" lang="en" code="1">') and doc.endswith('</doc>')
+        shown = dict(re.findall(r'<param name="([a-z]+)">([^<]*)</param>', doc))
+        assert set(shown) == {'amount', 'have', 'currency', 'deficit', 'limit', 'reserved', 'available'}
         assert expected.items() <= shown.items()
-        assert shown == entry['params']
-        assert any(line.strip().startswith('<msg>') for line in thread[position].continuation)
+        assert dict((key, shown[key]) for key in entry['params']) == entry['params']
+        assert '<msg>insufficient funds to complete the operation. Required amount  %s %s.' % (
+            shown['amount'], shown['currency']) in doc
         assert thread[position - 1].message == f"Query('func=service.billdaily&item={item}&from=daily')"
         assert thread[position].when == entry['time']
-        after = thread[position + 1]
+        frames = thread[position + 1:position + 12]
+        assert all((frame.logger, frame.level) == ('backtrace', 'EXTINFO') for frame in frames)
+        assert frames[-1].message.endswith('[*(nil)]') and any('BillDaily()' in f.message for f in frames)
+        error, after = thread[position + 12], thread[position + 13]
+        assert (error.logger, error.level) == ('libmgr', 'ERROR')
+        assert error.message == "Error: Type: 'not_enough_money' Object: '' Value: ''"
         assert after.message == f'QUERY: func=service.autosuspend&item={item}&stat=on'
         assert (after.logger, after.level) == ('sbin_utils', 'INFO')
         assert timedelta(0) <= after.when - entry['time'] <= timedelta(seconds=2)
     assert stops[318220]['time'] == datetime(2025, 5, 4, 15, 3, 2)
 
 
-def test_addon_stop_is_an_error_then_autosuspend_a_second_later(host):
+def test_addon_stop_is_a_statdaily_error_then_autosuspend_a_second_later(host):
     var, summary = host
     records = load(var / 'billmaintain.log')
     entry = next(entry for entry in summary['early_stops'] if entry['reason'] == 'stat_addon_over_limit')
@@ -248,8 +262,9 @@ def test_addon_stop_is_an_error_then_autosuspend_a_second_later(host):
     assert (error.logger, error.message) == ('libmgr', "Error: Type: 'stat_addon_over_limit' Object: '' Value: ''")
     assert after.message == f"QUERY: func=service.autosuspend&item={entry['item']}&stat=on"
     assert after.when - error.when == timedelta(seconds=1)
-    queries = [record for record in thread[:position] if 'func=service.billdaily' in record.message]
-    assert queries[-1].message == f"Query('func=service.billdaily&item={entry['item']}&from=daily')"
+    query = thread[position - 1].message
+    assert re.fullmatch(r"Query\('func=service\.statdaily&item=%d&statdate=\d{4}%%2D\d\d%%2D\d\d'\)"
+                        % entry['item'], query), query
 
 
 def test_default_stop_time_is_the_last_daily_run(host):
@@ -273,7 +288,8 @@ def test_autosuspend_only_for_planned_stops(host):
     assert sorted(int(re.search(r'item=(\d+)', record.message)[1]) for record in suspended) == \
         sorted(entry['item'] for entry in summary['early_stops'])
     text = read_text(var / 'billmaintain.log')
-    assert text.count('not_enough_money') == 2 and text.count('stat_addon_over_limit') == 1
+    # Each money stop names its type twice (the XML result and the ERROR line), as in runbook 003.
+    assert text.count('not_enough_money') == 4 and text.count('stat_addon_over_limit') == 1
 
 
 def test_archives_are_gzip_named_by_the_live_files_first_line(host):

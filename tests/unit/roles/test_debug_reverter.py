@@ -147,6 +147,27 @@ def test_expired_levels_come_back_byte_for_byte_with_one_restart(host):
     assert_removed(host)
 
 
+def test_a_file_created_for_the_levels_goes_again_when_they_expire(host):
+    conf = DebugConf()
+    conf.set_level('billmgr', '*', 9, expires=PAST, expires_is_fixed=True, new_file=True)
+    conf.set_level('pmbillmgr', '*', 9, expires=PAST, expires_is_fixed=True)
+    host.conf.write_bytes(conf.render())
+    proc = host.run()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not host.conf.exists()
+    assert host.restarts() == ['-m billmgr -R']
+    assert_removed(host)
+
+
+def test_a_hand_edited_marker_is_left_alone_and_named(host):
+    edited = raised(ORIGINAL, ('billmgr', 9, PAST)).replace(b'previous=4', 'previous=\u00b2'.encode())
+    host.conf.write_bytes(edited)
+    proc = host.run()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert host.conf.read_bytes() == edited
+    assert 'previous=\u00b2 is not a level' in proc.stdout and 'Traceback' not in proc.stderr
+
+
 def test_a_level_not_yet_due_stays_and_so_does_the_reverter(host):
     before = raised(ORIGINAL, ('billmgr', 9, FUTURE))
     host.conf.write_bytes(before)

@@ -58,8 +58,17 @@ def test_spec_example_is_understood():
 
 
 def test_comments_garbage_and_set_lines_are_not_entries():
-    conf = DebugConf.parse(b'# billmgr.* 9\nSET level=9\nbillmgr.* nine\nbillmgr.* 9 trailing words\n')
+    conf = DebugConf.parse(b'# billmgr.* 9\nSET level=9\nbillmgr.* nine\nbillmgr.*9\n')
     assert conf.entries() == []
+
+
+def test_a_line_with_additional_conditions_is_an_entry_edited_in_place():
+    original = b'billmgr.* 4 user=admin\n'
+    conf = DebugConf.parse(original)
+    assert conf.entries() == [(0, 'billmgr', '*', 4)]
+    assert conf.set_level('billmgr', '*', 9, now=NOW)
+    assert conf.render().endswith(b'\nbillmgr.* 9 user=admin\n') and conf.render().count(b'billmgr.* ') == 1
+    assert conf.remove('billmgr') and conf.render() == original
 
 
 @pytest.mark.parametrize('data', [SPEC_EXAMPLE, b'', b'# c\nbillmgr.* 4', b'a\r\nb\r\n', ROUND_TRIPS['garbage']],
@@ -68,7 +77,8 @@ def test_adding_a_level_and_removing_it_restores_the_original_bytes(data):
     conf = DebugConf.parse(data)
     assert conf.set_level('pmbillmgr', '*', 9, expires=NOW, now=NOW)
     changed = conf.render()
-    assert b'pmbillmgr.* 9' in changed
+    assert b'\npmbillmgr 9' in changed or changed.startswith(b'# billmgr.ops managed')
+    assert conf.lines[-1].body == 'pmbillmgr 9'
     assert conf.remove('pmbillmgr', '*')
     assert conf.render() == data
 
@@ -222,3 +232,87 @@ def test_time_format_round_trip_and_tolerance():
     assert parse_time('2026-11-23T12:00:00') == NOW
     assert parse_time('tomorrow') is None
     assert parse_time(None) is None
+
+
+# ---- the forms of a line (issue: a module's logger reads only NAME LEVEL) ----------------------
+
+@pytest.mark.parametrize('log, form, line', [
+    ('billmgr', 'auto', 'billmgr.* 9'),
+    ('billmaintain', 'auto', 'billmaintain.* 9'),
+    ('pmsomething', 'auto', 'pmsomething 9'),
+    ('pmbillmgr', 'dotted', 'pmbillmgr.* 9'),
+    ('billmgr', 'plain', 'billmgr 9'),
+    ('*', 'auto', '* 9'),
+])
+def test_a_new_line_takes_the_form_its_reader_needs(log, form, line):
+    conf = DebugConf()
+    assert conf.set_level(log, '*', 9, now=NOW, form=form)
+    assert conf.lines[-1].body == line
+    assert conf.level(log) == 9
+
+
+def test_a_module_line_with_a_logger_stays_dotted():
+    conf = DebugConf()
+    conf.set_level('pmbillmgr', 'db', 9, now=NOW)
+    assert conf.lines[-1].body == 'pmbillmgr.db 9'
+
+
+@pytest.mark.parametrize('existing', [b'pmfoo 4\n', b'pmfoo.* 4\n', b'billmgr 4\n'])
+def test_an_existing_line_keeps_its_form(existing):
+    conf = DebugConf.parse(existing)
+    log = existing.split()[0].split(b'.')[0].decode()
+    assert conf.set_level(log, '*', 9, now=NOW)
+    assert conf.render().endswith(existing.replace(b'4', b'9'))
+    assert conf.remove(log) and conf.render() == existing
+
+
+def test_two_lines_for_one_log_are_both_changed_and_both_put_back():
+    original = b'billmgr.* 4\n# support script\nbillmgr 6 user=admin\n'
+    conf = DebugConf.parse(original)
+    assert conf.set_level('billmgr', '*', 9, expires=NOW + timedelta(hours=1), now=NOW)
+    levels = [level for _index, log, _module, level in conf.entries() if log == 'billmgr']
+    assert levels == [9, 9]
+    assert len(conf.managed_entries('billmgr')) == 2
+    # A second run changes nothing.
+    assert not conf.set_level('billmgr', '*', 9, expires=NOW + timedelta(hours=1), now=NOW)
+    assert conf.remove('billmgr') and conf.render() == original
+
+
+def test_two_lines_revert_together_when_they_expire():
+    original = b'billmgr.* 4\nbillmgr.* 6\n'
+    conf = DebugConf.parse(original)
+    conf.set_level('billmgr', '*', 9, expires=NOW, expires_is_fixed=True, now=NOW - timedelta(hours=1))
+    assert [entry.previous for entry in conf.revert_expired(NOW)] == ['4', '6']
+    assert conf.render() == original
+
+
+@pytest.mark.parametrize('marker_value', ['previous=\u00b2', 'previous=12', 'previous=-1', 'expires=tomorrow'])
+def test_a_hand_edited_marker_is_ignored_and_named_never_written_back(marker_value):
+    key = marker_value.split('=')[0]
+    original = '# billmgr.ops managed: log=billmgr module=* previous=4 expires=2026-11-23T15:00:00Z\nbillmgr.* 9\n'
+    edited = original.replace([part for part in original.split() if part.startswith(key + '=')][0], marker_value)
+    conf = DebugConf.parse(edited.encode())
+    assert conf.managed() == []
+    [(number, text, why)] = conf.bad_markers()
+    assert number == 1 and marker_value in text and marker_value.split('=')[1] in why
+    # Undo leaves the line alone instead of writing the marker's value into it.
+    assert not conf.remove('billmgr')
+    assert conf.revert_expired(NOW + timedelta(days=1)) == []
+    assert conf.render() == edited.encode()
+
+
+def test_set_then_absent_on_a_missing_file_asks_to_remove_it():
+    conf = DebugConf()
+    conf.set_level('billmgr', '*', 9, now=NOW, new_file=True)
+    conf.set_level('pmbillmgr', '*', 9, now=NOW)
+    assert 'file=new' in conf.render().decode()
+    assert conf.remove('billmgr') and not conf.should_be_removed()
+    # The memory of the new file moved to the change still in it.
+    assert 'file=new' in conf.render().decode()
+    assert conf.remove('pmbillmgr') and conf.should_be_removed() and conf.render() == b''
+
+
+def test_an_emptied_file_that_existed_is_kept():
+    conf = DebugConf()
+    conf.set_level('billmgr', '*', 9, now=NOW)
+    assert conf.remove('billmgr') and conf.render() == b'' and not conf.should_be_removed()

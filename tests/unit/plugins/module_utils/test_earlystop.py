@@ -40,15 +40,24 @@ def stops_in(tmp_path, text=BILLMAINTAIN, items=None):
 
 def test_each_stop_gets_the_reason_of_its_own_thread(tmp_path):
     stops = stops_in(tmp_path)
-    assert [(stop['item'], stop['reason']) for stop in stops] == [
-        (99, 'unknown'), (310598, 'not_enough_money'), (7, 'stat_addon_over_limit')]
+    # In the order the failures were seen: 310598's error comes before 99's suspend line.
+    assert [(stop['item'], stop['reason'], stop['stopped']) for stop in stops] == [
+        (310598, 'not_enough_money', True), (99, 'unknown', True), (7, 'stat_addon_over_limit', True)]
+
+
+def test_a_failure_without_a_suspend_line_is_reported_not_stopped(tmp_path):
+    text = BILLMAINTAIN.replace(b"Nov 23 00:17:37 [356839:1] sbin_utils INFO QUERY: "
+                                b"func=service.autosuspend&item=7&stat=on\n", b'')
+    addon = [stop for stop in stops_in(tmp_path, text) if stop['item'] == 7]
+    assert [(stop['reason'], stop['stopped'], stop['stopped_at']) for stop in addon] == [
+        ('stat_addon_over_limit', False, None)]
 
 
 def test_money_stop_carries_the_amounts_of_the_error(tmp_path):
-    money = stops_in(tmp_path)[1]
+    money = stops_in(tmp_path)[0]
     assert {key: money[key] for key in ('amount', 'have', 'currency', 'deficit', 'limit')} == {
         'amount': '12.50', 'have': '3.00', 'currency': 'RUB', 'deficit': '9.50', 'limit': '0'}
-    assert money['thread'] == '356839:1' and 'T00:17:33' in money['time']
+    assert money['thread'] == '356839:1' and 'T00:17:32' in money['time'] and 'T00:17:33' in money['stopped_at']
 
 
 def test_a_reason_does_not_leak_to_the_next_item(tmp_path):

@@ -22,7 +22,7 @@ from billmgr_lab import dbseed, mariadb, scenario
 # Quotes, backslash, '#' and spaces: what an option file must carry through unharmed.
 DB_PASSWORD = 'bm"Pa\'ss\\w#rd with spaces'
 ALL_QUERIES = ['referral', 'item_processing_module', 'item_params', 'active_providers', 'item_provider',
-               'promised_payments', 'credit_limits', 'stuck_payments', 'itemevent_backlog', 'items']
+               'promised_payments', 'credit_limits', 'stuck_payments', 'itemevent_backlog', 'items', 'item_accounts']
 
 # A stand-in client: records each argv, answers by the first rule whose text is in the SQL.
 FAKE_CLIENT = r'''
@@ -336,3 +336,37 @@ def test_sql_cannot_reach_the_database_through_an_id(run_module, real_root, seed
     result = run_module(billmgr_query, args(real_root, queries=['items'], ids=['1); DELETE FROM item; --']))
     assert result['failed'] and "ids[0] must be a plain positive integer" in result['msg']
     assert seeded.server.sql('SELECT COUNT(*) FROM item', 'billmgr') == before
+
+
+def test_item_accounts_gives_balance_credit_limit_and_last_paid_top_up(run_module, real_root, seeded):
+    seed = seeded.seed
+    items = rows_of(seed, 'item')
+    # Items of accounts with and without paid payments, and one id that is not there.
+    paid_subaccounts = set(row['subaccount'] for row in rows_of(seed, 'payment') if row['status'] == dbseed.PAY_PAID)
+    subaccounts = rows_of(seed, 'subaccount')
+    owners = dict((row['id'], row['account']) for row in subaccounts)
+    with_paid = [row for row in items if any(owners[sub] == row['account'] for sub in paid_subaccounts)]
+    without = [row for row in items if not any(owners[sub] == row['account'] for sub in paid_subaccounts)]
+    chosen = sorted(set(row['id'] for row in (with_paid[:2] + without[:1])))
+    result = run_module(billmgr_query, args(real_root, queries=[{'name': 'item_accounts', 'ids': chosen + [999999999]}]))
+    assert not result.get('failed'), result
+    accounts = dict((row['id'], row) for row in rows_of(seed, 'account'))
+    by_id = dict((row['id'], row) for row in items)
+
+    def last_paid(subaccount):
+        paid = [row for row in rows_of(seed, 'payment')
+                if row['subaccount'] == subaccount and row['status'] == dbseed.PAY_PAID]
+        return max(paid, key=lambda r: (r['createdate'], r['id'])) if paid else None
+
+    want = []
+    for item in chosen:
+        account = by_id[item]['account']
+        for sub in sorted((row for row in subaccounts if row['account'] == account), key=lambda r: r['id']):
+            top_up = last_paid(sub['id'])
+            want.append({'item': item, 'account': account, 'account_name': accounts[account]['name'],
+                         'subaccount': sub['id'], 'currency': sub['currency'], 'balance': money(sub['balance']),
+                         'creditlimit': money(sub['creditlimit']),
+                         'last_topup': top_up['createdate'].isoformat() if top_up else None,
+                         'last_topup_amount': money(top_up['amount']) if top_up else None})
+    assert result['rows']['item_accounts'] == want
+    assert any(row['last_topup'] for row in want)

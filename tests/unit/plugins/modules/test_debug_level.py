@@ -67,7 +67,8 @@ def test_present_adds_a_marked_line_and_touches_nothing_else(run_module, conf):
     assert data.startswith(SPEC_EXAMPLE)
     lines = data[len(SPEC_EXAMPLE):].decode().splitlines()
     assert lines[0].startswith('# billmgr.ops managed: log=pmbillmgr module=* previous=none expires=')
-    assert lines[1] == 'pmbillmgr.* 9' and len(lines) == 2
+    # A module's log is written NAME LEVEL, the form the older Python logger of modules reads.
+    assert lines[1] == 'pmbillmgr 9' and len(lines) == 2
     [entry] = result['entries']
     assert (entry['log'], entry['module'], entry['level'], entry['previous']) == ('pmbillmgr', '*', 9, None)
     assert _in_future(entry['expires'], timedelta(minutes=119), timedelta(minutes=121))
@@ -283,3 +284,40 @@ def test_absent_with_unmanaged_remove_clears_a_forgotten_level(run_module, conf)
     result = run_module(debug_level, conf.args(log='pmvmmgr6', state='absent', unmanaged='remove'))
     assert result['changed'] is True and result['restart_required'] is True
     assert conf.read() == SPEC_EXAMPLE.replace(b'pmvmmgr6.* 9\n', b'')
+
+
+def test_set_then_absent_on_a_missing_file_leaves_no_file(run_module, conf):
+    assert run_module(debug_level, conf.args(log='billmgr', level=9, expires='1h'))['changed']
+    assert b'file=new' in conf.read()
+    checked = run_module(debug_level, conf.args(log='billmgr', state='absent'), check_mode=True)
+    assert checked['changed'] and os.path.exists(conf.path)
+    result = run_module(debug_level, conf.args(log='billmgr', state='absent'))
+    assert result['changed'] and not os.path.exists(conf.path)
+    assert run_module(debug_level, conf.args(log='billmgr', state='absent'))['changed'] is False
+
+
+def test_a_hand_edited_marker_is_refused_with_a_warning_not_a_traceback(run_module, conf):
+    edited = ('# billmgr.ops managed: log=billmgr module=* previous=\u00b2 expires=2020-01-01T00:00:00Z\n'
+              'billmgr.* 9\n').encode()
+    conf.write(edited)
+    for options in ({'log': 'billmgr', 'state': 'absent'}, {'revert_expired': True}):
+        result = run_module(debug_level, conf.args(**options))
+        assert not result.get('failed') and result['changed'] is False, result
+        assert any('line 1' in warning and 'previous=\u00b2' in warning for warning in result['warnings'])
+        assert conf.read() == edited
+
+
+def test_two_lines_for_one_log_are_changed_together(run_module, conf):
+    original = b'billmgr.* 4\nbillmgr 6\n'
+    conf.write(original)
+    result = run_module(debug_level, conf.args(log='billmgr', level=9, expires='1h'))
+    assert result['changed'] and [e['previous'] for e in result['entries']] == [4, 6]
+    assert [line for line in conf.read().decode().splitlines() if not line.startswith('#')] == ['billmgr.* 9', 'billmgr 9']
+    assert run_module(debug_level, conf.args(log='billmgr', state='absent'))['changed']
+    assert conf.read() == original
+
+
+def test_form_forces_the_dotted_line_for_a_module_log(run_module, conf):
+    conf.write(b'')
+    run_module(debug_level, conf.args(log='pmbillmgr', level=9, expires='1h', form='dotted'))
+    assert conf.read().endswith(b'\npmbillmgr.* 9\n')

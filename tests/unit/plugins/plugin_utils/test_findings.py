@@ -121,6 +121,17 @@ def test_early_stops_keep_their_reason_and_amounts():
     assert [(f['key'], f['evidence']['reason']) for f in found] == [
         ('310598', 'not_enough_money'), ('7', 'stat_addon_over_limit')]
     assert 'credit limit' in found[0]['fix'] and 'maximum' in found[1]['fix']
+    assert '12.50 RUB needed, 3.00 on the balance' in found[0]['summary']
+
+
+def test_a_failure_not_stopped_is_its_own_finding_and_hidden_amounts_are_not_zeros():
+    failure = {'item': 310598, 'reason': 'not_enough_money', 'stopped': False, 'amount': None, 'have': None,
+               'currency': None, 'deficit': None, 'limit': None, 'amounts_logged': False,
+               'amounts_note': 'raise it with playbooks/debug.yml'}
+    found = host_findings(with_change(('early_stops', 'items'), [failure, dict(failure)]))
+    assert [(f['id'], f['key'], f['evidence']['failures']) for f in found] == [('overage_unpaid', '310598', 2)]
+    assert 'None' not in found[0]['summary'] and '0.00' not in found[0]['summary']
+    assert 'amounts not logged' in found[0]['summary'] and 'debug.yml' in found[0]['fix']
 
 
 def test_a_failed_section_is_named_and_the_rest_still_judged():
@@ -140,3 +151,9 @@ def test_unreachable_finding_carries_the_message():
     item = unreachable_finding('ssh: connect to host 127.0.0.250 port 22: Connection refused')
     assert item['id'] == 'unreachable' and item['severity'] == 'critical'
     assert 'Connection refused' in item['summary']
+
+
+def test_a_failure_whose_item_was_not_logged_is_still_reported():
+    failure = {'item': None, 'reason': 'stat_addon_over_limit', 'stopped': False}
+    [found] = host_findings(with_change(('early_stops', 'items'), [failure]))
+    assert found['id'] == 'overage_unpaid' and found['key'] == '' and 'item not logged' in found['summary']
