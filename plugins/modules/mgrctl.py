@@ -220,6 +220,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
+    MAX_TIMEOUT,
     Mgrctl,
     MgrctlUsageError,
     Runner,
@@ -228,7 +229,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     parse_json,
     parse_text,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, is_safe_name
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
 
 READ_ONLY_FUNCTIONS = ['whoami', 'account', 'item', 'payment', 'paymethod', 'pricelist', 'processing', 'project',
                        'user']
@@ -305,12 +306,12 @@ def main():
     read_only = args['func'] in args['read_only_functions']
     result = {'changed': not read_only, 'read_only': read_only, 'skipped_call': False, 'cmd': [], 'rc': None,
               'stdout': '', 'stderr': '', 'elements': [], 'form': {}, 'json': None, 'error': None}
-    if not is_safe_name(args['manager']):
-        module.fail_json(msg='manager %r is not a platform name, e.g. billmgr' % (args['manager'],), **result)
-    if args['timeout'] <= 0:
-        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % args['timeout'], **result)
+    try:
+        check_options(args, names=('manager', 'secret_params', 'read_only_functions'), numbers=(('timeout', 0, MAX_TIMEOUT, True),))
+    except OptionError as exc:
+        module.fail_json(msg=str(exc), **result)
     layout = MgrLayout(args['mgr_root'], args['manager'])
-    mgrctl = Mgrctl(Runner(module.run_command), layout, timeout=args['timeout'])
+    mgrctl = Mgrctl(Runner(), layout, timeout=args['timeout'])
     try:
         argv = mgrctl.argv(args['func'], call_params, args['output'])
     except MgrctlUsageError as exc:
