@@ -228,6 +228,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import (
     validate_request,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._filelock import FileLockError, held_lock, lock_path_for
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import CONFIG_LIMIT, HostFileError, read_bytes, replaceable_target
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
     DURATION_FORMS,
@@ -362,12 +363,16 @@ def main():
             module.fail_json(msg=str(exc), **result)
 
         try:
-            with open(path, 'rb') as handle:
-                before_bytes = handle.read()
+            # The file it would write is checked first: a link to a device or nowhere is refused
+            # before anything is read, in check mode too.
+            replaceable_target(path, 'debug.conf')
+            before_bytes = read_bytes(path, CONFIG_LIMIT, 'debug.conf')
         except FileNotFoundError:
             before_bytes = None
+        except HostFileError as exc:
+            module.fail_json(msg=str(exc), **result)
         except (IOError, OSError) as exc:
-            module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
+            module.fail_json(msg='cannot read %s: %s' % (path, exc.strerror or exc), **result)
 
         before = DebugConf.parse(before_bytes or b'')
         conf = before.copy()

@@ -19,6 +19,11 @@ description:
   - Counts cover every record found, while only the first O(max_matches) are returned in full.
   - Reads logs of any size in bounded memory; a time window on a live log is found by bisecting the
     file, so O(since) on a large log reads only its end.
+  - Only regular files are read (a link to one is followed); a FIFO or device named like a log is
+    refused with a message. A corrupt or truncated archive is skipped with a warning (RV(unreadable_archives)).
+  - Values of secret-looking parameters (password, passwd, secret, key, token, ...) in the records
+    and their context are masked on the host, in every form the platform and its modules write them
+    (XML C(<param name=..>) and elements, C(name=value) pairs, JSON, licctl's C(with key ..)).
 version_added: 0.1.0
 author:
   - billmgr.ops contributors (@billmgr-ops)
@@ -204,6 +209,14 @@ truncated:
   returned: always
   type: bool
   sample: false
+unreadable_archives:
+  description:
+    - Compressed archives that are corrupt or cut short, each with the reason; what they held up to
+      the damage is counted, the rest of the scan goes on, and each is also given as a warning.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"path": "/usr/local/mgr5/var/logs/billmgr.log.3.gz", "reason": "a corrupt or truncated archive (...)"}]
 missing:
   description: Requested logs (names or globs) that do not exist; not a failure.
   returned: always
@@ -234,6 +247,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._logline import LEVELS
 from ansible_collections.billmgr.ops.plugins.module_utils._logscan import CONTEXT_MODES, LogScanError, scan
 from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, find_sources
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, iso_local, parse_time_or_relative
 
 MIN_LINE_BYTES = 256
@@ -302,7 +316,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     result = dict(changed=False, matches=[], counts=dict(by_log={}, by_level={}, by_error_type={}),
-                  scanned_bytes=0, truncated=False, missing=[], window=dict(since=None, until=None))
+                  scanned_bytes=0, truncated=False, missing=[], unreadable_archives=[], window=dict(since=None, until=None))
     _check_bounds(module, result)
     since, until = _window(module, result)
     pattern = _pattern(module, result)
@@ -318,7 +332,11 @@ def main():
     except LogScanError as exc:
         module.fail_json(msg='%s: check the file and that the task runs as a user who may read it '
                          '(become: true)' % exc, **result)
-    result.update(found)
+    # Logs hold what the platform's modules were sent and answered, passwords and keys included:
+    # masked here, before anything leaves the host (results, -vvvv output, the Ansible log).
+    result.update(mask_data(found))
+    for archive in result.get('unreadable_archives', []):
+        module.warn('skipped %s: %s' % (archive['path'], archive['reason']))
     module.exit_json(**result)
 
 

@@ -52,7 +52,7 @@ def test_documentation_matches_the_argument_spec(ansible_doc, assert_docs_match_
     doc = ansible_doc('billmgr.ops.log_grep')
     assert_docs_match_argspec(log_grep, doc['doc']['options'])
     assert doc['doc']['attributes']['check_mode']['support'] == 'full'
-    assert set(doc['return']) == {'matches', 'counts', 'scanned_bytes', 'truncated', 'missing', 'window'}
+    assert set(doc['return']) == {'matches', 'counts', 'scanned_bytes', 'truncated', 'missing', 'unreadable_archives', 'window'}
 
 
 def test_errors_of_billmgr_log_with_their_thread(run_module, mgr_root):
