@@ -603,6 +603,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWE
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import DEFAULT_SUPPORTED, SupportedOsError, normalize_supported
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, parse_time_or_relative
 
 
@@ -666,7 +667,8 @@ def main():
     request = FactsRequest(layout, Runner(), now=now, **options)
 
     facts = {'mgr_root': layout.root, 'gathered': list(sections)}
-    facts.update(gather(request, sections))
+    # Log samples, early-stop threads and command output are masked before they leave the host.
+    facts.update(mask_data(gather(request, sections)))
     module.exit_json(changed=False, billmgr_facts=facts, ansible_facts={'billmgr': facts})
 
 
