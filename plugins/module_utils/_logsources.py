@@ -96,8 +96,10 @@ def _live_logs(var_dir):
 
 
 def _files(directory):
+    # Everything but directories: a FIFO or a device named like a log is then refused by the
+    # reader with a message, instead of passing for a missing log.
     try:
         with os.scandir(directory) as entries:
-            return [entry.name for entry in entries if entry.is_file()]
+            return [entry.name for entry in entries if not entry.is_dir() and os.path.exists(entry.path)]
     except FileNotFoundError:
         return []
