@@ -102,8 +102,8 @@ def run_argv(argv, timeout=None, output_cap=OUTPUT_CAP, exit_grace=EXIT_GRACE):
     """Run ARGV in a process group of its own; ``(rc, stdout, stderr, timed_out)``.
 
     At TIMEOUT the whole group is killed (a grandchild holding the pipes open dies with it).  Once
-    the command itself has exited, output is awaited EXIT_GRACE seconds more and no longer: a
-    daemon it left behind may keep the pipes open for ever.  Each stream keeps its first
+    the command itself has exited, output is awaited EXIT_GRACE seconds more; what of its group
+    still holds the pipes open then is killed (a daemon that closed its output is left alone).  Each stream keeps its first
     OUTPUT_CAP bytes (the rest is read and dropped, so the child never blocks on a full pipe), in
     chunks joined once: linear in the output's size.
     """
@@ -125,6 +125,8 @@ def run_argv(argv, timeout=None, output_cap=OUTPUT_CAP, exit_grace=EXIT_GRACE):
             if exited_at is None and proc.poll() is not None:
                 exited_at = now
             if exited_at is not None and now - exited_at > exit_grace:
+                # Something the command started still holds its output open: it goes with it.
+                _kill_group(proc)
                 break
             if exited_at is None and deadline is not None and now >= deadline:
                 timed_out = True
