@@ -78,7 +78,10 @@ def mask_named_values(text, mask=MASK):
 
     def pair(match):
         if not looks_secret(match.group('name')):
-            return match.group(0)
+            # A quoted value may hold pairs of its own: ``Object: 'secret_key=1f2e'``.
+            value = match.group('value')
+            inner = _PAIR_RE.sub(pair, value) if value[:1] in ('"', "'") else value
+            return match.group('name') + match.group('sep') + inner
         return match.group('name') + match.group('sep') + _masked_value(match.group('value'), mask)
 
     def element(match):
