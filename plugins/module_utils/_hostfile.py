@@ -39,7 +39,7 @@ class HostFileError(OSError):
         super(HostFileError, self).__init__(code, message)
 
     def __str__(self):
-        return self.strerror
+        return str(self.strerror)
 
 
 def kind_of(mode):

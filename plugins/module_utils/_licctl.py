@@ -100,4 +100,3 @@ def trial_used(log_path):
 
 def info_argv(licctl_path, manager):
     return [licctl_path, 'info', manager]
-

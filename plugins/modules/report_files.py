@@ -11,8 +11,9 @@ module: report_files
 short_description: Write a sweep's report files on the controller in one step
 version_added: 0.1.0
 description:
-  - Creates the sweep's report directory, writes each given file into it and points a C(latest) symlink at the directory, all on the Ansible controller and within the
-    task's own process, without starting a module per file.
+  - Creates the sweep's report directory, writes each given file into it and points a C(latest)
+    symlink at the directory, all on the Ansible controller and within the task's own process,
+    without starting a module per file.
   - Each file is written to a temporary file beside it and renamed over the old one, so a reader
     never sees half a file; a replaced file keeps its owner and group and gets O(files[].mode).
   - Something at O(latest) that is not a symlink is never replaced; the task fails and names it.
