@@ -195,6 +195,16 @@ def record_refused(name):
     _record(name, 'refused')
 
 
+def make_special(path, kind):
+    """Put at PATH what KIND names: ``fifo``, ``directory``, or a symlink to KIND (``/dev/zero``)."""
+    if kind == 'fifo':
+        os.mkfifo(str(path))
+    elif kind == 'directory':
+        os.mkdir(str(path))
+    else:
+        os.symlink(kind, str(path))
+
+
 def install_tool(root, relative, body):
     """An executable Python stand-in at ROOT/RELATIVE."""
     path = root / relative

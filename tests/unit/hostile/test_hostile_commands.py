@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from hostile_harness import BAD_NAMES, BAD_TIMEOUTS, attack, install_tool
+from hostile_harness import BAD_NAMES, BAD_TIMEOUTS, attack, install_tool, make_special
 
 from ansible_collections.billmgr.ops.plugins.modules import licctl, licctl_info, mgrctl, mgrctl_restart
 
@@ -157,11 +157,7 @@ def test_license_key_fields_are_masked(fake_root, module):
 @pytest.mark.parametrize('module', [licctl, licctl_info], ids=['licctl', 'licctl_info'])
 def test_a_licctl_log_that_is_not_a_regular_file_is_not_read(fake_root, module, kind):
     _tools(fake_root, 'license')
-    log = str(fake_root / 'var' / 'licctl.log')
-    if kind == 'fifo':
-        os.mkfifo(log)
-    else:
-        os.symlink(kind, log)
+    make_special(fake_root / 'var' / 'licctl.log', kind)
     attack(module, {'mgr_root': str(fake_root)}, fake_root, secrets=(KEY,),
            handled=lambda result: result['license']['trial_used'] is None or pytest.fail(result))
 

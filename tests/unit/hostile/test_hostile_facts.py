@@ -6,12 +6,11 @@ debug.conf, licctl.log and the logs, and secrets in the log samples the sweep re
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 import pytest
 
-from hostile_harness import BAD_NAMES, BAD_TIMEOUTS, BAD_TIMES, attack
+from hostile_harness import BAD_NAMES, BAD_TIMEOUTS, BAD_TIMES, attack, make_special
 
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_facts
 
@@ -50,16 +49,9 @@ def test_a_reference_time_that_is_not_one_is_refused(fake_root, value):
     attack(billmgr_facts, _args(fake_root, reference_time=value), fake_root, refused='reference_time')
 
 
-def _special(path, kind):
-    if kind == 'fifo':
-        os.mkfifo(str(path))
-    else:
-        os.symlink(kind, str(path))
-
-
 @pytest.mark.parametrize('kind', ['fifo', '/dev/zero', 'nowhere'])
 def test_debug_conf_that_is_not_a_regular_file_is_reported_not_read(fake_root, kind):
-    _special(fake_root / 'etc' / 'debug.conf', kind)
+    make_special(fake_root / 'etc' / 'debug.conf', kind)
 
     def handled(result):
         debug = result['billmgr_facts']['debug']
@@ -72,7 +64,7 @@ def test_debug_conf_that_is_not_a_regular_file_is_reported_not_read(fake_root, k
 
 @pytest.mark.parametrize('kind', ['fifo', '/dev/zero'])
 def test_a_log_that_is_not_a_regular_file_costs_only_its_section(fake_root, kind):
-    _special(fake_root / 'var' / 'billmgr.log', kind)
+    make_special(fake_root / 'var' / 'billmgr.log', kind)
 
     def handled(result):
         facts = result['billmgr_facts']

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from hostile_harness import BAD_NAMES, BAD_TIMES, attack
+from hostile_harness import BAD_NAMES, BAD_TIMES, attack, make_special
 
 from ansible_collections.billmgr.ops.plugins.modules import log_grep
 
@@ -62,13 +62,7 @@ def test_a_pattern_that_is_not_a_regex_is_refused(fake_root, pattern):
 
 
 def _special(root, kind):
-    path = str(root / 'var' / 'billmgr.log')
-    if kind == 'fifo':
-        os.mkfifo(path)
-    elif kind == 'directory':
-        os.mkdir(path)
-    else:
-        os.symlink(kind, path)
+    make_special(root / 'var' / 'billmgr.log', kind)
 
 
 @pytest.mark.parametrize('kind', ['fifo', '/dev/zero', '/dev/null', '/dev/urandom', 'nowhere.log'])

@@ -26,12 +26,8 @@ def test_a_regular_file_and_a_link_to_one_are_read(tmp_path):
 @pytest.mark.parametrize('kind', ['fifo', '/dev/zero', '/dev/null', 'directory'])
 def test_anything_else_is_refused_naming_it(tmp_path, kind):
     path = str(tmp_path / 'debug.conf')
-    if kind == 'fifo':
-        os.mkfifo(path)
-    elif kind == 'directory':
-        os.mkdir(path)
-    else:
-        os.symlink(kind, path)
+    makers = {'fifo': os.mkfifo, 'directory': os.mkdir}
+    makers.get(kind, lambda where: os.symlink(kind, where))(path)
     with pytest.raises(HostFileError) as caught:
         read_bytes(path, what='debug.conf')
     assert path in str(caught.value) and 'not a regular file' in str(caught.value)
