@@ -54,15 +54,19 @@ def _inside(directory, path, name):
     return os.path.join(directory, text)
 
 
-def _plan(args):
-    """Everything a run would refuse, refused before anything is written (and in check mode):
-    ``(directory, dir_mode, [(path, content, mode)], latest link or None)``."""
+def _plan(args, check_mode):
+    """What a run would refuse, refused before anything is written, and in check mode:
+    ``(directory, dir_mode, [(path, content, mode)], latest link or None)``.
+
+    A real run refuses a ``latest`` that is not a link only after the reports are written, so that
+    a stray directory there costs the link, never the sweep's reports; check mode refuses it here.
+    """
     directory = os.path.abspath(args['dir'])
     dir_mode = _octal(args['dir_mode'], 'dir_mode')
     files = [(_inside(directory, item['path'], 'files[%d].path' % index), item['content'],
               _octal(item['mode'], 'files[%d].mode' % index)) for index, item in enumerate(args['files'])]
     link = os.path.abspath(args['latest']) if args['latest'] else None
-    if link and os.path.lexists(link) and not os.path.islink(link):
+    if check_mode and link and os.path.lexists(link) and not os.path.islink(link):
         raise ReportFilesError('%s exists and is not a symlink; move it away so it can point at the newest sweep'
                                % link)
     for path, _content, _mode in files:
@@ -82,7 +86,7 @@ class ActionModule(ActionBase):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         result.update(dir=os.path.abspath(args['dir']), written=[], latest=args['latest'], changed=False)
         try:
-            directory, dir_mode, files, link = _plan(args)
+            directory, dir_mode, files, link = _plan(args, self._task.check_mode)
         except ReportFilesError as exc:
             result.update(failed=True, msg=str(exc))
             return result

@@ -81,11 +81,18 @@ def test_a_bad_mode_fails_before_anything_is_written(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize('check_mode', [False, True])
-def test_a_latest_that_is_not_a_link_is_refused_before_anything_is_written(tmp_path, check_mode):
+def test_a_failure_names_the_file_and_keeps_what_was_written(tmp_path):
+    (tmp_path / 'latest').mkdir()
+    result = _run({'dir': str(tmp_path / 'sweep'), 'files': _files(), 'latest': str(tmp_path / 'latest')})
+    assert result['failed'] is True
+    assert 'latest exists and is not a symlink' in result['msg']
+    assert len(result['written']) == 2
+
+
+def test_check_mode_refuses_the_latest_a_run_would_refuse(tmp_path):
     (tmp_path / 'latest').mkdir()
     result = _run({'dir': str(tmp_path / 'sweep'), 'files': _files(), 'latest': str(tmp_path / 'latest')},
-                  check_mode=check_mode)
+                  check_mode=True)
     assert result['failed'] is True
     assert 'latest exists and is not a symlink' in result['msg']
     assert result['written'] == [] and os.listdir(tmp_path) == ['latest']
