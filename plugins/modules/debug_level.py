@@ -20,6 +20,10 @@ description:
   - Every line the module does not manage stays byte for byte as it was (comments, C(SET) lines,
     unknown lines, line endings, a missing final newline). The file is replaced atomically and keeps
     its owner, group and mode; a missing file is created with mode C(0644) by O(state=present).
+  - Only a regular file is read or replaced; a link to one is followed and stays a link. A
+    C(debug.conf) that is a FIFO, a device, a directory or a dangling link is refused with a message,
+    in check mode too. A run that could not keep the file's owner (not root, file owned by another
+    user) is refused rather than leaving the file owned by the runner.
   - The platform reads the file when it starts; RV(restart_required) says when to restart it (see
     M(billmgr.ops.mgrctl_restart)). A level for C(ihttpd) takes effect by restarting the C(ihttpd)
     service instead, which RV(service_restart_required) says.
