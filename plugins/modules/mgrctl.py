@@ -60,7 +60,9 @@ options:
     default: [whoami, account, item, payment, paymethod, pricelist, processing, project, user]
   secret_params:
     description:
-      - Names of keys of O(params) whose values are secrets (a password, an API token).
+      - Names of keys of O(params) whose values are secrets (a password, an API token). Keys whose
+        name says so (containing C(pass), C(pwd), C(key), C(secret), C(token)) are treated as
+        secret without being listed.
       - Their values are masked in the result, the messages and the logged invocation.
       - They are still on the command line of C(mgrctl) while it runs, which is the only way
         C(mgrctl) takes parameters.
@@ -230,6 +232,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     parse_text,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret
 
 READ_ONLY_FUNCTIONS = ['whoami', 'account', 'item', 'payment', 'paymethod', 'pricelist', 'processing', 'project',
                        'user']
@@ -299,7 +302,7 @@ def main():
     args = module.params
     call_params = args['params'] or {}
     # Before anything is run or returned, so that even a failure message cannot show them.
-    for name in args['secret_params']:
+    for name in list(args['secret_params']) + [name for name in call_params if looks_secret(name)]:
         if call_params.get(name) not in (None, ''):
             module.no_log_values.add(str(call_params[name]))
 

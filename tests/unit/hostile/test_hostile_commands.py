@@ -173,3 +173,10 @@ def test_a_key_that_cannot_be_one_line_is_refused_without_echo(fake_root, key):
 def test_log_lines_out_of_range_is_refused(fake_root, log_lines):
     _tools(fake_root)
     attack(licctl, {'mgr_root': str(fake_root), 'log_lines': log_lines}, fake_root, refused='log_lines')
+
+
+@pytest.mark.parametrize('name', ['passwd', 'api_token', 'secret', 'lickey'])
+def test_a_secret_looking_parameter_is_masked_without_being_listed(fake_root, name):
+    _tools(fake_root)
+    attack(mgrctl, {'mgr_root': str(fake_root), 'func': 'whoami', 'params': {name: KEY}}, fake_root,
+           secrets=(KEY,), handled=lambda result: result['rc'] == 0 or pytest.fail(result))
