@@ -6,13 +6,18 @@
 The new content goes to a temporary file in the same directory (a rename across filesystems is
 not atomic) and ``module.atomic_move`` puts it in place, carrying over owner, group, mode and
 SELinux context of the file it replaces.  A symlinked file is written through the link, so the
-link stays a link.
+link stays a link; only a regular file is ever replaced (``_hostfile.replaceable_target``).  A run
+that could not keep the owner (not root, file owned by someone else) is refused before anything
+is written: the file must not silently become the runner's.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import HostFileError, replaceable_target
 
 DEFAULT_CREATE_MODE = 0o644
 
@@ -51,11 +56,18 @@ def write_file_atomic(module, path, data, backup=False, create_mode=DEFAULT_CREA
     A new file gets CREATE_MODE; an existing one keeps its attributes.  A temporary file left by a
     failure is removed.
     """
-    target = os.path.realpath(path)
+    try:
+        target = replaceable_target(path)
+    except HostFileError as exc:
+        raise AtomicWriteError('cannot write %s' % exc)
     directory = os.path.dirname(target)
-    existed = os.path.exists(target)
+    previous = os.stat(target) if os.path.exists(target) else None
+    existed = previous is not None
     if not os.path.isdir(directory):
         raise AtomicWriteError('cannot write %s: directory %s does not exist' % (path, directory))
+    if previous is not None and os.geteuid() != 0 and previous.st_uid != os.geteuid():
+        raise AtomicWriteError('cannot write %s without changing its owner (uid %d) to this user (uid %d): '
+                               'run the task as root (become: true)' % (path, previous.st_uid, os.geteuid()))
 
     backup_file = ''
     if backup and existed:
@@ -70,8 +82,9 @@ def write_file_atomic(module, path, data, backup=False, create_mode=DEFAULT_CREA
     module.add_cleanup_file(temp_path)
     try:
         module.atomic_move(temp_path, target)
-        if not existed:
-            os.chmod(target, create_mode)
+        # atomic_move keeps the mode on most systems; said again so that no path of it can widen
+        # or narrow what the file had.
+        os.chmod(target, stat.S_IMODE(previous.st_mode) if existed else create_mode)
     except Exception as exc:
         raise AtomicWriteError('cannot write %s: %s' % (path, exc))
     finally:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
+
 DB_KEYS = ('DBHost', 'DBUser', 'DBPassword', 'DBName')
 # What the platform falls back to when a key is absent; the runbook itself runs `mysql billmgr` as root.
 DEFAULTS = {'DBHost': 'localhost', 'DBUser': 'root', 'DBPassword': '', 'DBName': 'billmgr'}
@@ -54,8 +56,7 @@ def read_conf(paths):
     origin = {}
     for path in paths:
         try:
-            with open(path, 'rb') as handle:
-                text = handle.read().decode('utf-8', 'replace')
+            text = read_text(path, what='platform config')
         except OSError as exc:
             raise DbConfError('cannot read %s: %s' % (path, exc.strerror or exc))
         for key, value in parse_conf(text).items():

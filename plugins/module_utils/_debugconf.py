@@ -186,7 +186,7 @@ def _is_name(name, dots=False):
         return True
     if not isinstance(name, str) or '..' in name:
         return False
-    return (_DOTTED_NAME_RE if dots else _NAME_RE).match(name) is not None
+    return (_DOTTED_NAME_RE if dots else _NAME_RE).fullmatch(name) is not None
 
 
 class DebugConf:

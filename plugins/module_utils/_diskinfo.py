@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import re
 
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_bytes
+
 MOUNTINFO = '/proc/self/mountinfo'
 
 _ESCAPE_RE = re.compile(r'\\([0-7]{3})')
@@ -79,8 +81,7 @@ def usage(path):
 
 def _read_mounts(mountinfo):
     try:
-        with open(mountinfo, encoding='utf-8', errors='surrogateescape') as handle:
-            return parse_mountinfo(handle.read()), None
+        return parse_mountinfo(read_bytes(mountinfo).decode('utf-8', 'surrogateescape')), None
     except OSError as exc:
         return None, 'cannot read %s: %s' % (mountinfo, exc.strerror or exc)
 

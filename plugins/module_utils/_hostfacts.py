@@ -29,6 +29,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import (
     kernel_errors,
     unavailable,
 )
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
 from ansible_collections.billmgr.ops.plugins.module_utils._meminfo import MEMINFO, read_memory
 from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import (
     LEGACY_RELEASE_FILES,
@@ -101,8 +102,7 @@ class FactsRequest:
 
 
 def _read_text(path):
-    with open(path, encoding='utf-8', errors='replace') as handle:
-        return handle.read()
+    return read_text(path)
 
 
 # ---- host sections -------------------------------------------------------------------------------

@@ -14,7 +14,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-MASK = '********'
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import HostFileError, read_bytes
+
+# The licctl log grows a few lines per call; its last 16 MiB hold any license it ever got.
+LOG_LIMIT = 16 * 1024 * 1024
 
 _KEY_VALUE_RE = re.compile(r'^\s*(?P<key>[^:\s][^:]*?)\s*:\s*(?P<value>.*?)\s*$')
 _WORD_REST_RE = re.compile(r'^\s*(?P<key>\S+)(?:\s+(?P<value>.*?))?\s*$')
@@ -83,20 +86,17 @@ def days_left(expires, today=None):
 
 
 def trial_used(log_path):
-    """True when the licctl log shows a license was got, False when not, None without a log."""
+    """True when the licctl log shows a license was got, False when not, None without a log.
+
+    A log that is not a regular file (a FIFO would hang the read) counts as no log.
+    """
     try:
-        with open(log_path, 'rb') as log:
-            return any(b'Got' in line for line in log)
+        return b'Got' in read_bytes(log_path, LOG_LIMIT, 'the licctl log', tail=True)
     except FileNotFoundError:
+        return None
+    except HostFileError:
         return None
 
 
 def info_argv(licctl_path, manager):
     return [licctl_path, 'info', manager]
-
-
-def mask_secret(text, secret, mask=MASK):
-    """TEXT with every occurrence of SECRET replaced, so a key never reaches output or logs."""
-    if not text or not secret:
-        return text
-    return text.replace(secret, mask)

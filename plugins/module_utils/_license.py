@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from ansible_collections.billmgr.ops.plugins.module_utils._licctl import days_left, parse_info, trial_used
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret, mask_all
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret, mask_text
 
 
 def license_facts(info_output, licctl_log, today=None):
@@ -22,14 +22,18 @@ def license_facts(info_output, licctl_log, today=None):
     """
     info = parse_info(info_output)
     secrets = [value for key, value in info['fields'].items() if value and looks_secret(key)]
+    # Fields are read again from the masked text: a ``License key 1f2e`` line splits into the key
+    # ``License`` and the value ``key 1f2e``, which only the text as a whole shows to be secret.
+    raw = mask_text(info_output or '', secrets)
+    fields = parse_info(raw)['fields']
     facts = {
         'id': info['id'],
         'linked': info['linked'],
         'expires': info['expires'].isoformat() if info['expires'] else None,
         'expires_text': info['expires_text'],
         'days_left': days_left(info['expires'], today or date.today()),
-        'fields': dict((key, mask_all(value, secrets)) for key, value in info['fields'].items()),
+        'fields': fields,
         'trial_used': trial_used(licctl_log),
-        'raw': mask_all(info_output or '', secrets),
+        'raw': raw,
     }
     return facts, secrets

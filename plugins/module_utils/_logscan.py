@@ -33,9 +33,11 @@ import os
 import re
 import signal
 import struct
+import zlib
 from collections import namedtuple
 from datetime import datetime, timedelta
 
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import open_stream
 from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
     LEVELS,
     YEAR_SPAN,
@@ -81,6 +83,14 @@ _Stamped = namedtuple('_Stamped', 'zone anchor window')
 
 class LogScanError(Exception):
     """A log that exists but cannot be read; the message names the file."""
+
+
+class _ArchiveUnreadable(Exception):
+    """A compressed archive that breaks off or is not what its first bytes say: skipped, said."""
+
+
+# What a broken compressed stream raises, by compression.
+_STREAM_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 
 def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, context='thread',
@@ -292,6 +302,7 @@ class _Tally:
         self.offsets = [] if offsets_only else None
         self.scanned_bytes = 0
         self.unparsed = 0
+        self.skipped = []
 
     def room(self):
         return self.capacity - len(self.matches) - len(self.offsets or ())
@@ -324,6 +335,7 @@ class _Tally:
             'scanned_bytes': self.scanned_bytes,
             'truncated': self.total > len(self.matches),
             'unparsed_headers': self.unparsed,
+            'unreadable_archives': self.skipped,
         }
 
 
@@ -340,11 +352,16 @@ class _FileScan:
 
     def run(self):
         try:
-            raw = io.FileIO(self.source.path, 'r')
+            # Regular files only: a FIFO would hang the scan and /dev/zero never ends.
+            raw = open_stream(self.source.path, 'log')
         except OSError as exc:
             raise LogScanError('cannot read %s: %s' % (self.source.path, exc.strerror or exc))
         try:
             self._run(raw)
+        except _ArchiveUnreadable as exc:
+            # One broken archive must not cost the rest of a rotated scan; what it held up to the
+            # break is counted, and the skip is reported.
+            self.search.tally.skipped.append({'path': self.source.path, 'reason': str(exc)})
         except (OSError, EOFError, lzma.LZMAError) as exc:
             raise LogScanError('cannot read %s: %s' % (self.source.path, exc))
         finally:
@@ -372,8 +389,14 @@ class _FileScan:
             stream = opener(raw)
             try:
                 _ChunkLoop(self.search, stream, 0, 0, None, stop_key=window.until_read_key).run()
+            except _STREAM_ERRORS as exc:
+                raise _ArchiveUnreadable('a corrupt or truncated archive (%s): read up to the damage, '
+                                         'the rest skipped' % (exc,))
             finally:
-                stream.close()
+                try:
+                    stream.close()
+                except _STREAM_ERRORS:
+                    pass
             return
         start, end = 0, stat.st_size
         if window.since_key is not None:
@@ -461,7 +484,7 @@ class _FileScan:
 
     def _headers(self, fd, offset, limit):
         """``(offset, key)`` of each header line starting in [OFFSET, LIMIT), read in small blocks."""
-        start = offset if offset == 0 else _next_line_start(fd, offset - 1)
+        start = offset if offset == 0 else _next_line_start(fd, offset - 1, limit)
         while start is not None and start < limit:
             block = os.pread(fd, _BISECT_BLOCK, start)
             if not block:
@@ -478,7 +501,7 @@ class _FileScan:
                 if newline < 0:
                     if not whole:
                         return
-                    i = (_next_line_start(fd, start + len(block)) or limit) - start
+                    i = (_next_line_start(fd, start + len(block), limit) or limit) - start
                     break
                 i = newline + 1
             start += i
@@ -681,9 +704,10 @@ def _gzip_mtime(header):
     return struct.unpack('<I', header[4:8])[0] or None
 
 
-def _next_line_start(fd, position):
-    """Offset just after the first newline at or after POSITION, or None at end of file."""
-    while True:
+def _next_line_start(fd, position, limit=None):
+    """Offset just after the first newline at or after POSITION, or None at end of file (or when
+    none comes before LIMIT: a bisection step must not read a file without newlines to its end)."""
+    while limit is None or position < limit:
         block = os.pread(fd, _BISECT_BLOCK, position)
         if not block:
             return None
@@ -691,3 +715,4 @@ def _next_line_start(fd, position):
         if newline >= 0:
             return position + newline + 1
         position += len(block)
+    return None

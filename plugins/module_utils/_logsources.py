@@ -19,8 +19,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogSou
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import is_safe_name
 
 LOG_SUFFIX = '.log'
-_GLOB_RE = re.compile(r'^[A-Za-z0-9_.*?-]{1,64}$')
-_ARCHIVE_TAIL = r'(?:\.log)?(?:[._-][0-9][^/]*|\.gz|\.bz2|\.xz)$'
+_GLOB_RE = re.compile(r'[A-Za-z0-9_.*?-]{1,64}')
+_ARCHIVE_TAIL = r'(?:\.log)?(?:[._-][0-9][^/\n]*|\.gz|\.bz2|\.xz)'
 
 
 class LogSourceError(ValueError):
@@ -40,7 +40,7 @@ def check_name(name, layout):
     """NAME if it is a log name or a glob of them; LogSourceError naming the fix otherwise."""
     stem = log_stem(name)
     if is_glob(name):
-        valid = _GLOB_RE.match(name) is not None and '..' not in name
+        valid = _GLOB_RE.fullmatch(name) is not None and '..' not in name
     else:
         valid = is_safe_name(stem)
     if not valid:
@@ -87,7 +87,7 @@ def archives_of(layout, log, names=None):
     pattern = re.compile(re.escape(log) + _ARCHIVE_TAIL)
     if names is None:
         names = _files(layout.archive_dir)
-    paths = [os.path.join(layout.archive_dir, name) for name in names if pattern.match(name)]
+    paths = [os.path.join(layout.archive_dir, name) for name in names if pattern.fullmatch(name)]
     return sorted(paths, key=lambda path: (os.stat(path).st_mtime, path))
 
 
@@ -96,8 +96,10 @@ def _live_logs(var_dir):
 
 
 def _files(directory):
+    # Everything but directories: a FIFO or a device named like a log is then refused by the
+    # reader with a message, instead of passing for a missing log.
     try:
         with os.scandir(directory) as entries:
-            return [entry.name for entry in entries if entry.is_file()]
+            return [entry.name for entry in entries if not entry.is_dir() and os.path.exists(entry.path)]
     except FileNotFoundError:
         return []

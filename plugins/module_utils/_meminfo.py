@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
+
 MEMINFO = '/proc/meminfo'
 
 _LINE_RE = re.compile(r'^([A-Za-z0-9_()]+):\s+(\d+)(?:\s+(kB))?\s*$')
@@ -43,5 +45,4 @@ def memory_facts(values):
 
 
 def read_memory(path=MEMINFO):
-    with open(path, encoding='utf-8', errors='replace') as handle:
-        return memory_facts(parse_meminfo(handle.read()))
+    return memory_facts(parse_meminfo(read_text(path)))

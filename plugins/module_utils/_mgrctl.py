@@ -6,9 +6,9 @@
 ``mgrctl [-m MGR] [-o text|xml|json|devel] [-R] FUNC [param=value ...]``.  Commands are always an
 argv list, never a command line, so a parameter value cannot become a second command.
 
-Every call goes through a :class:`Runner` wrapped around a ``run_command`` callable: a module passes
-``module.run_command``, a host-side script :func:`local_run_command`, a test a fake.  The runner adds
-a timeout (``module.run_command`` has none): a hung ``mgrctl`` is killed, and the result says so.
+Every call goes through a :class:`Runner`, the one place the collection starts commands on a host:
+each command in a process group of its own, the group killed at the timeout (a hung ``mgrctl`` and
+whatever it started), output read in linear time up to a cap.  A test may hand it a fake.
 
 What success prints is not documented: exit status 0 and no ``ERROR`` is success.  Errors are read
 from the three output forms: a text line ``ERROR type(object[,value])``, an XML
@@ -19,17 +19,27 @@ Stdlib only.
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
+import selectors
+import signal
 import subprocess
 import threading
+import time
 from xml.etree import ElementTree
 
 OUTPUT_FORMATS = ('text', 'xml', 'json', 'devel')
 DEFAULT_TIMEOUT = 60
 TIMED_OUT_RC = -9
+# A day: past it a timeout is a typo, and no command the collection runs should take that long.
+MAX_TIMEOUT = 86400
+# Bytes kept of each of a command's stdout and stderr; what follows is read and dropped.
+OUTPUT_CAP = 16 * 1024 * 1024
+EXIT_GRACE = 2.0
 
-_FUNC_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]{0,127}$')
-_PARAM_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]{0,127}$')
+_FUNC_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_.-]{0,127}')
+_PARAM_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_.-]{0,127}')
 _KEY_AT_RE = re.compile(r'(?:^|(?<=\s))([A-Za-z_][A-Za-z0-9_.-]*)=')
 _ERROR_LINE_RE = re.compile(
     r'^\s*ERROR\s+(?P<type>[^\s(]+)(?:\((?P<object>[^,)]*)(?:,(?P<value>.*))?\))?\s*$')
@@ -66,22 +76,133 @@ class CommandResult:
 
 
 def local_run_command(args, before_communicate_callback=None, **_ignored):
-    """A stdlib stand-in for ``AnsibleModule.run_command`` for scripts that run on the host."""
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    if before_communicate_callback:
-        before_communicate_callback(proc)
-    out, err = proc.communicate()
-    return proc.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+    """A stdlib stand-in for ``AnsibleModule.run_command`` for scripts that run on the host.
+
+    Given to :class:`Runner` it selects the runner's own process handling (:func:`run_argv`).
+    """
+    rc, out, err, _timed_out = run_argv(args)
+    return rc, out, err
+
+
+def check_timeout(timeout, option='timeout'):
+    """TIMEOUT when it is None or a finite number of seconds in (0, MAX_TIMEOUT]; ValueError naming
+    OPTION otherwise (``inf`` or ``nan`` would stop the clock that kills a hung command)."""
+    if timeout is None:
+        return None
+    try:
+        number = float(timeout)
+    except (TypeError, ValueError):
+        number = float('nan')
+    if not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
+        raise ValueError('%s: %r is not a number of seconds above 0 and at most %d' % (option, timeout, MAX_TIMEOUT))
+    return number
+
+
+def run_argv(argv, timeout=None, output_cap=OUTPUT_CAP, exit_grace=EXIT_GRACE):
+    """Run ARGV in a process group of its own; ``(rc, stdout, stderr, timed_out)``.
+
+    At TIMEOUT the whole group is killed (a grandchild holding the pipes open dies with it).  Once
+    the command itself has exited, output is awaited EXIT_GRACE seconds more; what of its group
+    still holds the pipes open then is killed (a daemon that closed its output is left alone).  Each stream keeps its first
+    OUTPUT_CAP bytes (the rest is read and dropped, so the child never blocks on a full pipe), in
+    chunks joined once: linear in the output's size.
+    """
+    timeout = check_timeout(timeout)
+    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True, close_fds=True)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    chunks = {proc.stdout: [], proc.stderr: []}
+    kept = {proc.stdout: 0, proc.stderr: 0}
+    dropped = {proc.stdout: 0, proc.stderr: 0}
+    timed_out = False
+    exited_at = None
+    selector = selectors.DefaultSelector()
+    try:
+        for stream in chunks:
+            selector.register(stream, selectors.EVENT_READ)
+        while selector.get_map():
+            now = time.monotonic()
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > exit_grace:
+                # Something the command started still holds its output open: it goes with it.
+                _kill_group(proc)
+                break
+            if exited_at is None and deadline is not None and now >= deadline:
+                timed_out = True
+                _kill_group(proc)
+                break
+            waits = [0.2]
+            if deadline is not None and exited_at is None:
+                waits.append(max(0.0, deadline - now))
+            for key, _events in selector.select(min(waits)):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    selector.unregister(key.fileobj)
+                    continue
+                room = output_cap - kept[key.fileobj]
+                if room > 0:
+                    chunks[key.fileobj].append(data[:room])
+                    kept[key.fileobj] += min(room, len(data))
+                dropped[key.fileobj] += max(0, len(data) - max(room, 0))
+        if not timed_out:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                proc.wait(remaining)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc)
+    except BaseException:
+        # Interrupted (a signal, an error here): nothing started by this call outlives it.
+        _kill_group(proc)
+        raise
+    finally:
+        selector.close()
+        for stream in chunks:
+            stream.close()
+        if timed_out or proc.returncode is None:
+            proc.wait()
+    out, err = (_joined(chunks[stream], dropped[stream]) for stream in (proc.stdout, proc.stderr))
+    return (TIMED_OUT_RC if timed_out else proc.returncode), out, err, timed_out
+
+
+def _joined(chunks, dropped):
+    text = b''.join(chunks).decode('utf-8', 'replace')
+    if dropped:
+        text += '\n[%d more bytes of output not kept]' % dropped
+    return text
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        proc.kill()
+    except OSError:
+        pass
 
 
 class Runner:
-    """Runs argv lists through a ``run_command`` callable, killing what outlives its timeout."""
+    """Runs argv lists under a timeout that kills the command's whole process group.
 
-    def __init__(self, run_command):
-        self._run_command = run_command
+    ``Runner()`` (or ``Runner(local_run_command)``) runs commands itself with :func:`run_argv`;
+    a test may hand in a fake with ``AnsibleModule.run_command``'s signature instead.
+    """
+
+    def __init__(self, run_command=None, output_cap=OUTPUT_CAP):
+        self._run_command = None if run_command is local_run_command else run_command
+        self.output_cap = output_cap
 
     def run(self, argv, timeout=None):
+        timeout = check_timeout(timeout)
+        if self._run_command is None:
+            try:
+                rc, out, err, timed_out = run_argv(argv, timeout, self.output_cap)
+            except OSError as exc:
+                return CommandResult(argv, 127, '', 'cannot run %s: %s' % (argv[0], exc.strerror or exc))
+            return CommandResult(argv, rc, out, err, timed_out=timed_out, timeout=timeout)
         state = {'timer': None, 'killed': False}
 
         def arm(proc):
@@ -122,12 +243,12 @@ def mgrctl_argv(mgrctl_path, manager, func=None, params=None, output=None, flags
         argv += ['-o', output]
     argv += list(flags)
     if func is not None:
-        if not _FUNC_RE.match(func):
+        if not _FUNC_RE.fullmatch(func):
             raise MgrctlUsageError('func %r is not a platform function name (letters, digits, dot, dash, underscore)' % (func,))
         argv.append(func)
     pairs = params.items() if hasattr(params, 'items') else (params or ())
     for key, value in pairs:
-        if not _PARAM_RE.match(str(key)):
+        if not _PARAM_RE.fullmatch(str(key)):
             raise MgrctlUsageError('%r is not a parameter name (letters, digits, dot, dash, underscore)' % (key,))
         argv.append('%s=%s' % (key, '' if value is None else value))
     return argv

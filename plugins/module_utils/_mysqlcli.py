@@ -4,7 +4,9 @@
 """Running SELECTs through the ``mysql`` (or ``mariadb``) command-line client.
 
 The password travels in a ``--defaults-extra-file`` created 0600 for one call and removed after
-it, never on a command line; it is masked in every error text.  Results are asked for with
+it, also when the call is ended by a signal (SIGTERM, SIGINT, SIGHUP), never on a command line;
+values are escaped so that none can add a line to that file, and the password is masked in every
+error text, line by line.  Results are asked for with
 ``--xml``, the one batch output form that tells a NULL from the text ``NULL`` and survives tabs and
 newlines in values; each statement's result set becomes a list of dicts of text (None for NULL),
 typed afterwards by :func:`typed_rows` from the column types the caller declares.
@@ -17,11 +19,13 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from xml.etree import ElementTree
 
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_text
 
 CLIENT_NAMES = ('mariadb', 'mysql')
 DEFAULT_TIMEOUT = 60
@@ -43,9 +47,21 @@ class MysqlError(Exception):
         self.kind = kind
 
 
+# The client reads these escapes in option values; a raw line break would end the value and start
+# a line of its own (``user=root``).
+_OPTION_ESCAPES = (('\\', '\\\\'), ('"', '\\"'), ('\n', '\\n'), ('\r', '\\r'), ('\t', '\\t'), ('\b', '\\b'))
+CLEANUP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 def option_value(value):
-    """VALUE for an option file, quoted so that spaces, ``#``, quotes and backslashes survive."""
-    return '"%s"' % str(value).replace('\\', '\\\\').replace('"', '\\"')
+    """VALUE for an option file, quoted and escaped so that spaces, ``#``, quotes, backslashes and
+    line breaks survive and stay inside the value; a NUL, which no option file can hold, is refused."""
+    text = str(value)
+    if '\x00' in text:
+        raise MysqlError('a database setting holds a NUL byte, which the client cannot be given: fix it', 'client')
+    for raw, escaped in _OPTION_ESCAPES:
+        text = text.replace(raw, escaped)
+    return '"%s"' % text
 
 
 def defaults_file_text(settings):
@@ -69,6 +85,46 @@ def write_defaults_file(settings, directory=None):
     finally:
         os.close(fd)
     return path
+
+
+class _Signalled(BaseException):
+    """A cleanup signal arrived: unwinds the call (the runner kills the client's group on the way)."""
+
+    def __init__(self, signum):
+        super(_Signalled, self).__init__(signum)
+        self.signum = signum
+
+
+def _raise_signalled(signum, _frame):
+    raise _Signalled(signum)
+
+
+@contextmanager
+def defaults_file_for(settings, directory=None):
+    """The option file of SETTINGS for the time of the ``with`` block; removed on leaving it, also
+    when a signal ends the call, after which the signal is delivered again to end the process as
+    it would have.  Handlers can only be set in the main thread; elsewhere removal is as usual."""
+    previous = {}
+    signalled = None
+    path = None
+    try:
+        for signum in CLEANUP_SIGNALS:
+            try:
+                previous[signum] = signal.signal(signum, _raise_signalled)
+            except (ValueError, OSError):
+                break
+        path = write_defaults_file(settings, directory)
+        yield path
+    except _Signalled as caught:
+        signalled = caught.signum
+    finally:
+        if path is not None and os.path.exists(path):
+            os.unlink(path)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if signalled is not None:
+        os.kill(os.getpid(), signalled)
+        raise MysqlError('the database client was interrupted by signal %d' % signalled, 'client')
 
 
 def client_argv(client, defaults_file, database, sql, connect_timeout):
@@ -99,18 +155,15 @@ class MysqlClient:
         self.last_argv = None
 
     def _mask(self, text):
-        return mask_all(text, [self.settings.password])
+        return mask_text(text, [self.settings.password])
 
     def select(self, sql):
         """Run SQL (one or more SELECTs); a list of result sets, each a list of ``{column: text or None}``."""
-        defaults_file = write_defaults_file(self.settings, self.tmpdir)
-        try:
+        with defaults_file_for(self.settings, self.tmpdir) as defaults_file:
             argv = client_argv(self.client, defaults_file, self.settings.name, sql,
                                min(self.timeout, DEFAULT_TIMEOUT))
             self.last_argv = argv
             result = self.runner.run(argv, self.timeout)
-        finally:
-            os.unlink(defaults_file)
         if result.timed_out:
             raise MysqlError('%s gave no answer in %s seconds and was killed'
                              % (os.path.basename(self.client), self.timeout), 'timeout')

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
+
 OS_RELEASE_FILES = ('/etc/os-release', '/usr/lib/os-release')
 # Older systems have only a one-line release file.
 LEGACY_RELEASE_FILES = ('/etc/redhat-release', '/etc/system-release', '/etc/centos-release')
@@ -95,8 +97,7 @@ def read_release(os_release_files=OS_RELEASE_FILES, legacy_files=LEGACY_RELEASE_
 
 def _read(path):
     try:
-        with open(path, encoding='utf-8', errors='replace') as handle:
-            return handle.read()
+        return read_text(path)
     except OSError:
         return None
 

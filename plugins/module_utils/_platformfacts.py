@@ -16,6 +16,7 @@ import re
 
 from ansible_collections.billmgr.ops.plugins.module_utils._cron import find_checkevent, platform_lines
 from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import DebugConf, utc_now
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_bytes, read_text
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Mgrctl
 from ansible_collections.billmgr.ops.plugins.module_utils._procscan import running
 
@@ -119,8 +120,7 @@ def read_root_crontab(request):
         raise OSError('%s failed (exit status %s): %s' % (source, result.rc, _tail(result.output, 1) or 'no output'))
     for path in request.paths['crontab_spool']:
         if os.path.exists(path):
-            with open(path, encoding='utf-8', errors='replace') as handle:
-                return handle.read(), path
+            return read_text(path, what='crontab'), path
     return '', None
 
 
@@ -158,8 +158,7 @@ def debug_facts(request):
     path = request.layout.debug_conf
     facts = {'path': path, 'exists': False, 'threshold': request.debug_threshold, 'entries': []}
     try:
-        with open(path, 'rb') as handle:
-            data = handle.read()
+        data = read_bytes(path, what='debug.conf')
     except FileNotFoundError:
         return facts
     except OSError as exc:

@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import MASK
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import MASK, looks_secret
 
 PAYMENT_IN_PAY = 2
 PAYMENT_PAID = 4

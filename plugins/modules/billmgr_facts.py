@@ -664,17 +664,17 @@ from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import SECT
 from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, check_name
 from ansible_collections.billmgr.ops.plugins.module_utils._logzone import check_zones
 from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWEEP_SECTIONS
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import DEFAULT_SUPPORTED, SupportedOsError, normalize_supported
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, parse_time_or_relative
 
 
 def _validated(params, now, layout):
     """The options as a FactsRequest's keywords; raises ValueError with an operator's message."""
-    for name in ('mgrctl_timeout', 'tool_timeout'):
-        if params[name] <= 0:
-            raise ValueError('%s must be a number of seconds above 0, not %s' % (name, params[name]))
+    check_options(params, numbers=(('mgrctl_timeout', 0, MAX_TIMEOUT, True), ('tool_timeout', 0, MAX_TIMEOUT, True),
+                                   ('error_lines', 0, 10000, False)))
     if params['error_lines'] < 0:
         raise ValueError('error_lines must be 0 or more, not %s' % params['error_lines'])
     if not 1 <= params['stuck_payment_hours'] <= 24 * 365:
@@ -732,10 +732,11 @@ def main():
         options = _validated(module.params, now, layout)
     except (ValueError, ReferenceTimeError, PatternError, SupportedOsError, TimeSpecError, LogSourceError) as exc:
         module.fail_json(msg=str(exc), changed=False)
-    request = FactsRequest(layout, Runner(module.run_command), now=now, **options)
+    request = FactsRequest(layout, Runner(), now=now, **options)
 
     facts = {'mgr_root': layout.root, 'gathered': list(sections)}
-    facts.update(gather(request, sections))
+    # Log samples, early-stop threads and command output are masked before they leave the host.
+    facts.update(mask_data(gather(request, sections)))
     if isinstance(facts.get('clock'), dict):
         # As late as possible: the host's work in between is taken out of the round trip.
         facts['clock']['epoch_end'] = round(time.time(), 3)

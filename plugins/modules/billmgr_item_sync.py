@@ -225,7 +225,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
     row_text,
     write_sql,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
     CLIENT_NAMES,
     MysqlClient,
@@ -233,7 +233,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
     find_client,
     typed_rows,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
 
 
 def _values(row):
@@ -299,8 +299,10 @@ def main():
     params = module.params
     result = {'changed': False, 'processing_modules': [], 'imported_plans': [], 'linked_items': [], 'drift': [],
               'not_at_provider': [], 'changes': [], 'conflicts': [], 'sql': [], 'db': {}}
-    if params['timeout'] <= 0:
-        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'], **result)
+    try:
+        check_options(params, numbers=(('timeout', 0, MAX_TIMEOUT, True),))
+    except OptionError as exc:
+        module.fail_json(msg=str(exc), **result)
     if params['fix'] and params['provider_items'] is None:
         module.fail_json(msg='fix: true needs provider_items, the provider rows to correct the items to', **result)
     # Everything is checked before the database is touched, so a bad value costs no connection.
@@ -323,7 +325,7 @@ def main():
     if client_path is None:
         module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
                          % ' or '.join(CLIENT_NAMES), **result)
-    sync = ItemSync(module, MysqlClient(Runner(module.run_command), client_path, settings,
+    sync = ItemSync(module, MysqlClient(Runner(), client_path, settings,
                                         timeout=params['timeout'], tmpdir=module.tmpdir), result)
     sync.read(wanted_module)
     if params['provider_items'] is None:

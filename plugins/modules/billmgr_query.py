@@ -207,7 +207,7 @@ from datetime import datetime
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
     CLIENT_NAMES,
     MysqlClient,
@@ -215,7 +215,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
     find_client,
     typed_rows,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
 from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
     PARAMETERS,
     QueryError,
@@ -266,8 +266,10 @@ def main():
     params = module.params
     layout = MgrLayout(params['mgr_root'])
     result = {'changed': False, 'rows': {}, 'sql': {}, 'errors': {}, 'db': {}}
-    if params['timeout'] <= 0:
-        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'], **result)
+    try:
+        check_options(params, numbers=(('timeout', 0, MAX_TIMEOUT, True),), lines=('db_host', 'db_user', 'db_password', 'db_name'))
+    except OptionError as exc:
+        module.fail_json(msg=str(exc), **result)
     # Ansible drops a module's own request to hide its result; only the task's no_log hides it.
     if params['reveal_secrets'] and not module.no_log:
         module.fail_json(msg='reveal_secrets: true returns license keys and passwords as they are: set '
@@ -298,7 +300,7 @@ def main():
     if client_path is None:
         module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
                          % ' or '.join(CLIENT_NAMES), **result)
-    client = MysqlClient(Runner(module.run_command), client_path, settings, timeout=params['timeout'],
+    client = MysqlClient(Runner(), client_path, settings, timeout=params['timeout'],
                          tmpdir=module.tmpdir)
 
     for entry, sql in statements:

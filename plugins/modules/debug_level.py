@@ -30,6 +30,10 @@ description:
     unknown lines, line endings, a missing final newline). The file is replaced atomically and keeps
     its owner, group and mode; a missing file is created with mode C(0644) by O(state=present), and
     removed again when undoing leaves nothing of it.
+  - Only a regular file is read or replaced; a link to one is followed and stays a link. A
+    C(debug.conf) that is a FIFO, a device, a directory or a dangling link is refused with a message,
+    in check mode too. A run that could not keep the file's owner (not root, file owned by another
+    user) is refused rather than leaving the file owned by the runner.
   - The platform reads the file when it starts; RV(restart_required) says when to restart it (see
     M(billmgr.ops.mgrctl_restart)). A level for C(ihttpd) takes effect by restarting the C(ihttpd)
     service instead, which RV(service_restart_required) says.
@@ -244,6 +248,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import (
     validate_request,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._filelock import FileLockError, held_lock, lock_path_for
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import CONFIG_LIMIT, HostFileError, read_bytes, replaceable_target
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
     DURATION_FORMS,
@@ -382,12 +387,16 @@ def main():
             module.fail_json(msg=str(exc), **result)
 
         try:
-            with open(path, 'rb') as handle:
-                before_bytes = handle.read()
+            # The file it would write is checked first: a link to a device or nowhere is refused
+            # before anything is read, in check mode too.
+            replaceable_target(path, 'debug.conf')
+            before_bytes = read_bytes(path, CONFIG_LIMIT, 'debug.conf')
         except FileNotFoundError:
             before_bytes = None
+        except HostFileError as exc:
+            module.fail_json(msg=str(exc), **result)
         except (IOError, OSError) as exc:
-            module.fail_json(msg='cannot read %s: %s' % (path, exc), **result)
+            module.fail_json(msg='cannot read %s: %s' % (path, exc.strerror or exc), **result)
 
         before = DebugConf.parse(before_bytes or b'')
         conf = before.copy()

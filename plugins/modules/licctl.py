@@ -171,15 +171,12 @@ from datetime import date
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import (
-    days_left,
-    info_argv,
-    parse_info,
-    trial_used,
-)
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, is_safe_name
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret, mask_all, mask_named_values
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_bytes
+from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_text
 
 FAILED_TEXT = 'Failed to get license'
 TAIL_BYTES = 256 * 1024
@@ -193,11 +190,11 @@ class LicenseTask:
         self.module = module
         self.layout = layout
         self.key = key
-        self.runner = Runner(module.run_command)
+        self.runner = Runner()
         self.secrets = [key] if key else []
 
     def hide(self, text):
-        return mask_all(text or '', self.secrets)
+        return mask_text(text or '', self.secrets)
 
     def run(self, argv):
         return self.runner.run(argv, self.module.params['timeout'])
@@ -211,16 +208,12 @@ class LicenseTask:
         run = self.run(argv)
         if record or run.rc != 0 or run.timed_out:
             result.update(cmd=argv, rc=run.rc)
-        info = parse_info(run.stdout)
-        self.secrets += [value for name, value in info['fields'].items() if value and looks_secret(name)]
-        license_info = {
-            'id': info['id'], 'linked': info['linked'],
-            'expires': info['expires'].isoformat() if info['expires'] else None,
-            'days_left': days_left(info['expires'], date.today()),
-            'fields': dict((name, self.hide(value)) for name, value in info['fields'].items()),
-            'trial_used': trial_used(self.layout.licctl_log),
-            'raw': self.hide(run.stdout),
-        }
+        license_info, secrets = license_facts(run.stdout, self.layout.licctl_log, date.today())
+        license_info.pop('expires_text', None)
+        self.secrets += secrets
+        license_info = dict((name, self.hide(value) if isinstance(value, str) else value)
+                            for name, value in license_info.items())
+        license_info['fields'] = dict((name, self.hide(value)) for name, value in license_info['fields'].items())
         result['license'] = license_info
         if run.rc != 0 or run.timed_out:
             self.module.fail_json(msg='%s info %s failed (exit status %s): %s'
@@ -250,15 +243,12 @@ class LicenseTask:
         if count <= 0:
             return []
         try:
-            with open(self.layout.licctl_log, 'rb') as log:
-                log.seek(0, os.SEEK_END)
-                log.seek(max(0, log.tell() - TAIL_BYTES))
-                data = log.read()
+            data = read_bytes(self.layout.licctl_log, TAIL_BYTES, 'the licctl log', tail=True)
         except OSError as exc:
             return ['(cannot read %s: %s)' % (self.layout.licctl_log, exc.strerror or exc)]
         lines = data.decode('utf-8', 'replace').splitlines()[-count:]
         # The platform's licctl logs the key it was given; older keys are caught by the word before them.
-        return [mask_named_values(self.hide(_ANSI_RE.sub('', line))) for line in lines]
+        return [self.hide(_ANSI_RE.sub('', line)) for line in lines]
 
 
 def fetch_reason(license_info, force):
@@ -288,11 +278,11 @@ def main():
     params = module.params
     result = {'changed': False, 'fetched': False, 'reason': None, 'license': {}, 'cmd': [], 'rc': None,
               'output': ''}
-    if not is_safe_name(params['manager']):
-        module.fail_json(msg='manager %r is not a platform name: give it as licctl takes it, e.g. billmgr'
-                         % (params['manager'],), **result)
-    if params['timeout'] <= 0:
-        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'], **result)
+    try:
+        check_options(params, names=('manager',), lines=('key',),
+                      numbers=(('timeout', 0, MAX_TIMEOUT, True), ('log_lines', 0, 10000, False)))
+    except OptionError as exc:
+        module.fail_json(msg=str(exc), **result)
     layout = MgrLayout(params['mgr_root'], params['manager'])
     if not os.path.exists(layout.licctl):
         module.fail_json(msg='licctl not found at %s: the platform is not installed below mgr_root %s; set '

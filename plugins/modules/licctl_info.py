@@ -123,9 +123,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
 from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, is_safe_name
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_text
 
 
 def main():
@@ -138,8 +138,10 @@ def main():
         supports_check_mode=True,
     )
     manager = module.params['manager']
-    if not is_safe_name(manager):
-        module.fail_json(msg='manager %r is not a platform name: give it as licctl takes it, e.g. billmgr' % (manager,))
+    try:
+        check_options(module.params, names=('manager',), numbers=(('timeout', 0, MAX_TIMEOUT, True),))
+    except OptionError as exc:
+        module.fail_json(msg=str(exc))
     layout = MgrLayout(module.params['mgr_root'], manager)
     argv = info_argv(layout.licctl, manager)
     license_info, _none = license_facts('', layout.licctl_log)
@@ -151,14 +153,14 @@ def main():
                 'set mgr_root to the install root that holds sbin/licctl' % (layout.licctl, layout.root),
             **result)
 
-    run = Runner(module.run_command).run(argv, module.params['timeout'])
+    run = Runner().run(argv, module.params['timeout'])
     result['rc'] = run.rc
     found, secrets = license_facts(run.stdout, layout.licctl_log)
     if run.rc != 0 or run.timed_out:
         license_info.update(fields=found['fields'], raw=found['raw'])
         module.fail_json(
             msg='%s info %s failed (exit status %s): %s'
-                % (layout.licctl, manager, run.rc, mask_all(run.output, secrets) or 'no output'),
+                % (layout.licctl, manager, run.rc, mask_text(run.output, secrets) or 'no output'),
             **result)
     result['license'] = found
     if found['expires_text'] and found['expires'] is None:

@@ -35,6 +35,11 @@ description:
     A line that starts with a time stamp but not with the C([PID]) every known format writes next
     still starts a record (so it is not glued to the message before it) and is counted in
     RV(unparsed_headers): a new format shows up there instead of vanishing.
+  - Only regular files are read (a link to one is followed); a FIFO or device named like a log is
+    refused with a message. A corrupt or truncated archive is skipped with a warning (RV(unreadable_archives)).
+  - Values of secret-looking parameters (password, passwd, secret, key, token, ...) in the records
+    and their context are masked on the host, in every form the platform and its modules write them
+    (XML C(<param name=..>) and elements, C(name=value) pairs, JSON, licctl's C(with key ..)).
 version_added: 0.1.0
 author:
   - billmgr.ops contributors (@billmgr-ops)
@@ -255,6 +260,14 @@ zones:
   returned: always
   type: dict
   sample: {"billmgr": "local", "pmpaymaster": "utc"}
+unreadable_archives:
+  description:
+    - Compressed archives that are corrupt or cut short, each with the reason; what they held up to
+      the damage is counted, the rest of the scan goes on, and each is also given as a warning.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"path": "/usr/local/mgr5/var/logs/billmgr.log.3.gz", "reason": "a corrupt or truncated archive (...)"}]
 missing:
   description: Requested logs (names or globs) that do not exist; not a failure.
   returned: always
@@ -286,6 +299,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._logscan import CONTEX
 from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, check_name, find_sources
 from ansible_collections.billmgr.ops.plugins.module_utils._logzone import check_zones
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, iso_local, parse_time_or_relative
 
 MIN_LINE_BYTES = 256
@@ -364,8 +378,8 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     result = dict(changed=False, matches=[], counts=dict(by_log={}, by_level={}, by_error_type={}),
-                  scanned_bytes=0, truncated=False, missing=[], window=dict(since=None, until=None),
-                  unparsed_headers=0, zones={})
+                  scanned_bytes=0, truncated=False, missing=[], unreadable_archives=[],
+                  window=dict(since=None, until=None), unparsed_headers=0, zones={})
     _check_bounds(module, result)
     since, until = _window(module, result)
     pattern = _pattern(module, result)
@@ -382,7 +396,11 @@ def main():
     except LogScanError as exc:
         module.fail_json(msg='%s: check the file and that the task runs as a user who may read it '
                          '(become: true)' % exc, **result)
-    result.update(found)
+    # Logs hold what the platform's modules were sent and answered, passwords and keys included:
+    # masked here, before anything leaves the host (results, -vvvv output, the Ansible log).
+    result.update(mask_data(found))
+    for archive in result.get('unreadable_archives', []):
+        module.warn('skipped %s: %s' % (archive['path'], archive['reason']))
     module.exit_json(**result)
 
 

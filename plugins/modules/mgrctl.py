@@ -64,7 +64,9 @@ options:
     default: [whoami, account, item, payment, paymethod, pricelist, processing, project, user]
   secret_params:
     description:
-      - Names of keys of O(params) whose values are secrets (a password, an API token).
+      - Names of keys of O(params) whose values are secrets (a password, an API token). Keys whose
+        name says so (containing C(pass), C(pwd), C(key), C(secret), C(token)) are treated as
+        secret without being listed.
       - Their values are masked in the result, the messages and the logged invocation.
       - They are still on the command line of C(mgrctl) while it runs, which is the only way
         C(mgrctl) takes parameters.
@@ -240,6 +242,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
+    MAX_TIMEOUT,
     Mgrctl,
     MgrctlUsageError,
     Runner,
@@ -249,7 +252,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     parse_text,
     refuses_function,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, is_safe_name
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret
 
 READ_ONLY_FUNCTIONS = ['whoami', 'account', 'item', 'payment', 'paymethod', 'pricelist', 'processing', 'project',
                        'user']
@@ -340,7 +344,7 @@ def main():
     args = module.params
     call_params = args['params'] or {}
     # Before anything is run or returned, so that even a failure message cannot show them.
-    for name in args['secret_params']:
+    for name in list(args['secret_params']) + [name for name in call_params if looks_secret(name)]:
         if call_params.get(name) not in (None, ''):
             module.no_log_values.add(str(call_params[name]))
 
@@ -348,12 +352,12 @@ def main():
     # Nothing has changed until a changing call is made (or, in check mode, would be).
     result = {'changed': False, 'read_only': read_only, 'refused': False, 'skipped_call': False, 'cmd': [], 'rc': None,
               'stdout': '', 'stderr': '', 'elements': [], 'form': {}, 'json': None, 'error': None}
-    if not is_safe_name(args['manager']):
-        module.fail_json(msg='manager %r is not a platform name, e.g. billmgr' % (args['manager'],), **result)
-    if args['timeout'] <= 0:
-        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % args['timeout'], **result)
+    try:
+        check_options(args, names=('manager', 'secret_params', 'read_only_functions'), numbers=(('timeout', 0, MAX_TIMEOUT, True),))
+    except OptionError as exc:
+        module.fail_json(msg=str(exc), **result)
     layout = MgrLayout(args['mgr_root'], args['manager'])
-    mgrctl = Mgrctl(Runner(module.run_command), layout, timeout=args['timeout'])
+    mgrctl = Mgrctl(Runner(), layout, timeout=args['timeout'])
     try:
         argv = mgrctl.argv(args['func'], call_params, args['output'])
     except MgrctlUsageError as exc:

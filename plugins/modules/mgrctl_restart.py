@@ -119,8 +119,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Mgrctl, Runner, describe_error
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Mgrctl, Runner, describe_error
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
 
 
 def _wait_until_answers(mgrctl, timeout, poll_interval):
@@ -148,7 +148,7 @@ def main():
     )
     params = module.params
     layout = MgrLayout(params['mgr_root'])
-    mgrctl = Mgrctl(Runner(module.run_command), layout, timeout=params['mgrctl_timeout'])
+    mgrctl = Mgrctl(Runner(), layout, timeout=params['mgrctl_timeout'])
     result = {'changed': False, 'restarted': False, 'answered': False, 'elapsed': 0.0, 'last_output': '',
               'maintenance': os.path.exists(layout.maintenance_file)}
 
@@ -157,9 +157,11 @@ def main():
             msg='mgrctl not found at %s: the platform is not installed below mgr_root %s; '
                 'set mgr_root to the install root that holds sbin/mgrctl' % (layout.mgrctl, layout.root),
             **result)
-    for name in ('timeout', 'poll_interval', 'mgrctl_timeout'):
-        if params[name] <= 0:
-            module.fail_json(msg='%s must be more than 0 seconds, got %s' % (name, params[name]), **result)
+    try:
+        check_options(params, numbers=(('timeout', 0, MAX_TIMEOUT, True), ('poll_interval', 0, 3600, True),
+                                       ('mgrctl_timeout', 0, MAX_TIMEOUT, True)))
+    except OptionError as exc:
+        module.fail_json(msg=str(exc), **result)
 
     if params['state'] == 'started':
         result['answered'], result['last_output'] = mgrctl.answers()

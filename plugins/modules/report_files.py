@@ -11,9 +11,9 @@ module: report_files
 short_description: Write a sweep's report files on the controller in one step
 version_added: 0.1.0
 description:
-  - Creates the sweep's report directory, writes each given file into it (or to an absolute path)
-    and points a C(latest) symlink at the directory, all on the Ansible controller and within the
-    task's own process, without starting a module per file.
+  - Creates the sweep's report directory, writes each given file into it and points a C(latest)
+    symlink at the directory, all on the Ansible controller and within the task's own process,
+    without starting a module per file.
   - Each file is written to a temporary file beside it and renamed over the old one, so a reader
     never sees half a file; a replaced file keeps its owner and group and gets O(files[].mode).
   - Something at O(latest) that is not a symlink is never replaced; the task fails and names it.
@@ -25,7 +25,7 @@ options:
     type: path
     required: true
   dir_mode:
-    description: Octal mode of O(dir) when it is created.
+    description: Octal permission mode of O(dir) when it is created, from C(0000) to C(0777).
     type: str
     default: '0750'
   files:
@@ -35,7 +35,9 @@ options:
     required: true
     suboptions:
       path:
-        description: Name relative to O(dir), or an absolute path (whose directory must exist).
+        description:
+          - Name relative to O(dir). Absolute paths and C(..) are refused, so a task cannot write outside
+            O(dir); write a file elsewhere with a task whose O(dir) is that file's directory.
         type: path
         required: true
       content:
@@ -43,7 +45,7 @@ options:
         type: str
         required: true
       mode:
-        description: Octal mode of the file.
+        description: Octal permission mode of the file, from C(0000) to C(0777) (no setuid, setgid or sticky bits).
         type: str
         default: '0640'
   latest:
@@ -58,7 +60,7 @@ attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: In check mode nothing is written and RV(planned) lists the files that would be.
+    details: In check mode nothing is written and RV(planned) lists the files that would be; what a real run refuses is refused in check mode too.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
@@ -80,9 +82,9 @@ EXAMPLES = r'''
         content: "{{ report | to_nice_json }}"
       - path: report.html
         content: "{{ lookup('ansible.builtin.template', 'report.html.j2') }}"
-      - path: /var/lib/node_exporter/billmgr_health.prom
-        content: "{{ lookup('ansible.builtin.template', 'findings.prom.j2') }}"
-        mode: '0644'
+      - path: report.md
+        content: "{{ lookup('ansible.builtin.template', 'report.md.j2') }}"
+        mode: '0640'
   delegate_to: localhost
   run_once: true
 '''

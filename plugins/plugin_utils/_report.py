@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
+
 SCHEMA_VERSION = 1
 GENERATOR = 'billmgr.ops.report'
 SEVERITIES = ('critical', 'warning', 'info')
@@ -324,7 +326,9 @@ def build_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on
         'notes': [note] if note else [],
         'decision': decide(compared, fail_on),
         'summary': summarize(compared),
-        'hosts': compared,
+        # Evidence quotes logs and commands; the one masking rule runs again over what is written,
+        # so a host that returned a secret (an old collection, a new format) does not publish it.
+        'hosts': mask_data(compared),
     }
 
 

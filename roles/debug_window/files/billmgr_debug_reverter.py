@@ -6,7 +6,7 @@
 
 The billmgr.ops.debug_window role installs this script in a directory of its own, next to copies of
 the collection files it runs on (``_debugconf.py``, ``_filelock.py``, ``_paths.py``,
-``_mgrctl.py``: the same code as the modules, never a copy of their logic), and a line in root's
+``_mgrctl.py``, ``_hostfile.py``: the same code as the modules, never a copy of their logic), and a line in root's
 crontab starts it every minute.  The controller that raised the levels may be gone by then.
 Each run:
 
@@ -50,12 +50,13 @@ if HERE not in sys.path:
 
 from _debugconf import DebugConf, format_time, utc_now  # noqa: E402
 from _filelock import FileLockError, held_lock, lock_path_for  # noqa: E402
+from _hostfile import CONFIG_LIMIT, read_bytes, replaceable_target  # noqa: E402
 from _mgrctl import Mgrctl, Runner, describe_error, local_run_command  # noqa: E402
 from _paths import DEFAULT_MANAGER, DEFAULT_MGR_ROOT, MgrLayout  # noqa: E402
 
 NAME = 'billmgr.ops debug reverter'
 # The collection files this script runs on; the role ships exactly these next to it.
-SHIPPED = ('_debugconf.py', '_filelock.py', '_paths.py', '_mgrctl.py')
+SHIPPED = ('_debugconf.py', '_filelock.py', '_paths.py', '_mgrctl.py', '_hostfile.py')
 # Written by the role when it opens a debug window (read back to collect the window's errors).
 WINDOW_FILE = 'window-start'
 PENDING_FILE = 'pending-restarts.json'
@@ -76,9 +77,10 @@ def say(message):
 def replace_atomically(path, data):
     """Put DATA in PATH in one step (temporary file and rename), keeping owner, group and mode.
 
-    Through a symlink the target is replaced, so the link stays a link.
+    Through a symlink the target is replaced, so the link stays a link; anything but a regular
+    file there (a device, a dangling link) is refused with an OSError naming it.
     """
-    target = os.path.realpath(path)
+    target = replaceable_target(path, 'debug.conf')
     directory, name = os.path.split(target)
     current = os.stat(target)
     handle, temp_path = tempfile.mkstemp(dir=directory, prefix='.%s.' % name, suffix='.tmp')
@@ -112,8 +114,7 @@ def _sync_directory(directory):
 
 def read_conf(path):
     try:
-        with open(path, 'rb') as handle:
-            return DebugConf.parse(handle.read())
+        return DebugConf.parse(read_bytes(path, CONFIG_LIMIT, 'debug.conf'))
     except FileNotFoundError:
         return None
 

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[3]
 ROLE = REPO / 'roles' / 'debug_window'
 SCRIPT = ROLE / 'files' / 'billmgr_debug_reverter.py'
 MODULE_UTILS = REPO / 'plugins' / 'module_utils'
-SHIPPED = ('_debugconf.py', '_filelock.py', '_paths.py', '_mgrctl.py')
+SHIPPED = ('_debugconf.py', '_filelock.py', '_paths.py', '_mgrctl.py', '_hostfile.py')
 
 # What an operator's debug.conf may look like: comments, a SET line, CRLF, a byte that is not
 # UTF-8, their own level for billmgr, and no newline at the end.

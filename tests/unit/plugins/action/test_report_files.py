@@ -8,6 +8,8 @@ import os
 import stat
 from unittest.mock import MagicMock
 
+import pytest
+
 from ansible.playbook.task import Task
 
 from ansible_collections.billmgr.ops.plugins.action.report_files import ActionModule
@@ -39,13 +41,29 @@ def test_writes_the_directory_the_files_and_a_relative_latest(tmp_path):
     assert os.readlink(tmp_path / 'latest') == '20261123T101500Z'
 
 
-def test_an_absolute_path_goes_outside_the_directory(tmp_path):
+@pytest.mark.parametrize('check_mode', [False, True])
+@pytest.mark.parametrize('path', ['/etc/passwd', '../escape.txt', 'a/../../b', 'a\nb', ''])
+def test_a_path_outside_the_directory_is_refused_in_both_modes(tmp_path, path, check_mode):
     prom = tmp_path / 'textfile' / 'billmgr_health.prom'
     prom.parent.mkdir()
     result = _run({'dir': str(tmp_path / 'sweep'),
-                   'files': [{'path': str(prom), 'content': 'x 1\n', 'mode': '0644'}]})
-    assert result['written'] == [str(prom)]
-    assert prom.read_text() == 'x 1\n'
+                   'files': [{'path': path or str(prom), 'content': 'x 1\n', 'mode': '0644'}]},
+                  check_mode=check_mode)
+    assert result['failed'] is True and 'files[0].path' in result['msg'], result
+    assert sorted(os.listdir(tmp_path)) == ['textfile'] and not prom.exists()
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+@pytest.mark.parametrize('option, mode', [('file', '7777'), ('file', '4755'), ('file', '1e3'), ('dir', '2750')])
+def test_special_bits_and_non_octal_modes_are_refused_in_both_modes(tmp_path, option, mode, check_mode):
+    args = {'dir': str(tmp_path / 'sweep'), 'files': [{'path': 'a', 'content': ''}]}
+    if option == 'file':
+        args['files'][0]['mode'] = mode
+    else:
+        args['dir_mode'] = mode
+    result = _run(args, check_mode=check_mode)
+    assert result['failed'] is True and ('files[0].mode' if option == 'file' else 'dir_mode') in result['msg']
+    assert os.listdir(tmp_path) == []
 
 
 def test_check_mode_writes_nothing_and_lists_the_plan(tmp_path):
@@ -59,7 +77,7 @@ def test_check_mode_writes_nothing_and_lists_the_plan(tmp_path):
 def test_a_bad_mode_fails_before_anything_is_written(tmp_path):
     result = _run({'dir': str(tmp_path / 'sweep'), 'files': [{'path': 'a', 'content': '', 'mode': 'rw-r--r--'}]})
     assert result['failed'] is True
-    assert 'octal mode such as 0640' in result['msg']
+    assert 'octal permission mode from 0000 to 0777' in result['msg']
     assert os.listdir(tmp_path) == []
 
 
@@ -69,3 +87,12 @@ def test_a_failure_names_the_file_and_keeps_what_was_written(tmp_path):
     assert result['failed'] is True
     assert 'latest exists and is not a symlink' in result['msg']
     assert len(result['written']) == 2
+
+
+def test_check_mode_refuses_the_latest_a_run_would_refuse(tmp_path):
+    (tmp_path / 'latest').mkdir()
+    result = _run({'dir': str(tmp_path / 'sweep'), 'files': _files(), 'latest': str(tmp_path / 'latest')},
+                  check_mode=True)
+    assert result['failed'] is True
+    assert 'latest exists and is not a symlink' in result['msg']
+    assert result['written'] == [] and os.listdir(tmp_path) == ['latest']

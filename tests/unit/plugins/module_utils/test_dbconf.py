@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import builtins
 import os
 
 import pytest
@@ -113,14 +112,14 @@ def test_a_directory_named_like_a_conf_file_is_not_read(layout):
 
 def test_unreadable_file_names_the_path(layout, monkeypatch):
     path = write(layout, 'billmgr.conf.d/db.conf', 'DBHost x\n')
-    real_open = builtins.open
+    real_open = os.open
 
     def refusing_open(name, *args, **kwargs):
         if name == path:
             raise PermissionError(13, 'Permission denied')
         return real_open(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, 'open', refusing_open)
+    monkeypatch.setattr(os, 'open', refusing_open)
     with pytest.raises(DbConfError) as caught:
         _dbconf.db_settings(layout)
     assert path in str(caught.value) and 'Permission denied' in str(caught.value)

@@ -11,11 +11,11 @@ import pytest
 from ansible_collections.billmgr.ops.plugins.module_utils._licctl import (
     days_left,
     info_argv,
-    mask_secret,
     parse_expire,
     parse_info,
     trial_used,
 )
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_secret
 
 
 def test_linked_license():

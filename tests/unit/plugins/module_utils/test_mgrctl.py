@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 import pytest
 
@@ -14,6 +15,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     CommandResult,
     Mgrctl,
     MgrctlUsageError,
+    TIMED_OUT_RC,
     Runner,
     describe_error,
     find_error,
@@ -244,3 +246,44 @@ def test_missing_binary_is_a_result_not_a_crash(tmp_path):
 def test_a_bad_function_name_is_refused_naming_the_func_option():
     with pytest.raises(MgrctlUsageError, match=r"^func 'whoami;id' is not a platform function name"):
         mgrctl_argv('mgrctl', 'billmgr', 'whoami;id')
+
+
+# ---- the runner against hostile children ------------------------------------------------------
+
+@pytest.mark.parametrize('timeout', [float('inf'), float('nan'), 1e300, -1, 0, 'x'])
+def test_a_timeout_that_would_not_bound_is_refused(timeout):
+    with pytest.raises(ValueError) as caught:
+        Runner().run(['true'], timeout=timeout)
+    assert 'timeout' in str(caught.value)
+
+
+def test_a_grandchild_holding_the_pipe_dies_with_the_group_at_the_timeout(tmp_path):
+    pid_file = tmp_path / 'grandchild.pid'
+    tool = _script(tmp_path, 'import subprocess, sys, time\n'
+                   'child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])\n'
+                   'open(%r, "w").write(str(child.pid))\n'
+                   'time.sleep(600)\n' % str(pid_file))
+    result = Runner().run([tool], timeout=5)
+    assert result.timed_out and result.rc == TIMED_OUT_RC
+    grandchild = int(pid_file.read_text())
+    # Killed with the group; reaped by whoever inherited it.
+    assert _gone(grandchild)
+
+
+def _gone(pid):
+    for _attempt in range(200):
+        try:
+            with open('/proc/%d/stat' % pid) as handle:
+                if handle.read().rsplit(')', 1)[1].split()[0] in ('Z', 'X'):
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    return False
+
+
+def test_output_is_kept_up_to_a_cap(tmp_path):
+    tool = _script(tmp_path, 'import sys\nsys.stdout.write("x" * 300000)\n')
+    result = Runner(output_cap=1000).run([tool], timeout=60)
+    assert result.stdout.startswith('x' * 1000) and '299000 more bytes of output not kept' in result.stdout

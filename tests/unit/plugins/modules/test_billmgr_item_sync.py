@@ -199,7 +199,7 @@ def test_items_the_provider_does_not_hold_are_listed_never_changed(run_module, r
      r'expect[0].status must be an item status'),
     ({'processing_module': '5 OR 1=1'}, 'processing_module must be a plain positive integer'),
     ({'fix': True}, 'fix: true needs provider_items'),
-    ({'timeout': 0}, 'timeout must be more than 0 seconds'),
+    ({'timeout': 0}, 'timeout: 0.0 is out of range: give a number above 0'),
 ])
 def test_bad_values_fail_before_the_database(run_module, reseller, server, fleet, args, message):
     count = server.sql('SELECT COUNT(*), SUM(status) FROM item', fleet['bm02'].db.name)

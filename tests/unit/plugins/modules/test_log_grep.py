@@ -53,7 +53,7 @@ def test_documentation_matches_the_argument_spec(ansible_doc, assert_docs_match_
     assert_docs_match_argspec(log_grep, doc['doc']['options'])
     assert doc['doc']['attributes']['check_mode']['support'] == 'full'
     assert set(doc['return']) == {'matches', 'counts', 'scanned_bytes', 'truncated', 'missing', 'window',
-                                  'unparsed_headers', 'zones'}
+                                  'unparsed_headers', 'zones', 'unreadable_archives'}
 
 
 def test_errors_of_billmgr_log_with_their_thread(run_module, mgr_root):
