@@ -371,8 +371,17 @@ def chosen(part_, have):
 
 
 def missing(query, have):
-    """The names QUERY cannot do without that HAVE lacks: non-empty means unsupported here."""
-    return [name for name in query.required if not exists(name, have)]
+    """The names QUERY cannot do without that HAVE lacks: non-empty means unsupported here.
+
+    A table that is not there at all is named once, instead of each of its columns.
+    """
+    lacking = []
+    for name in query.required:
+        table = name.split('.')[0]
+        shown = table if not exists(table, have) else name
+        if not exists(name, have) and shown not in lacking:
+            lacking.append(shown)
+    return lacking
 
 
 def left_out(query, have):

@@ -15,7 +15,10 @@ from types import SimpleNamespace
 import pytest
 
 from ansible.module_utils import basic
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner, local_run_command
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlClient
+from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, plan
+from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import Schema, batch_sql, outcome
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_query
 
 from billmgr_lab import dbseed, mariadb, scenario
@@ -388,3 +391,86 @@ def test_sql_cannot_reach_the_database_through_an_id(run_module, real_root, seed
     result = run_module(billmgr_query, args(real_root, queries=['items'], ids=['1); DELETE FROM item; --']))
     assert result['failed'] and "ids[0] must be a plain positive integer" in result['msg']
     assert seeded.server.sql('SELECT COUNT(*) FROM item', 'billmgr') == before
+
+
+# ---- the lab's three schema variants ------------------------------------------------------------
+
+# What each variant lacks that a query cannot do without (see the README's table of needs).
+UNSUPPORTED = {
+    'lab': {},
+    'public': {'active_providers': ['project.active'], 'promised_payments': ['promisepayment'],
+               'credit_limits': ['subaccount'], 'itemevent_backlog': ['itemevent']},
+    'minimal': {'stuck_payments': ['payment'], 'payments_in_pay': ['payment'], 'reselling_modules': ['processingmodule']},
+}
+
+
+@pytest.fixture(scope='module')
+def variants(tmp_path_factory):
+    """One server, one database per schema variant, each with the same reseller's seed rows."""
+    server = mariadb.MariaDBServer(tmp_path_factory.mktemp('variants'))
+    server.install()
+    server.start()
+    try:
+        fleet = scenario.parse_scenario({'hosts': {
+            'bm01': {'role': 'provider'},
+            'bm02': {'role': 'reseller', 'provider': 'bm01', 'payments_abandoned': 1, 'faults': {'payments_stuck': 2}}}})
+        now = datetime.now().replace(microsecond=0)
+        seed = dbseed.build_seed(fleet.host('bm02'), fleet, now)
+        for variant in dbseed.SCHEMA_NAMES:
+            db = SimpleNamespace(name='billmgr_' + variant, user='bm_' + variant, password=DB_PASSWORD)
+            mariadb.create_host_database(server.sql, db, dbseed.schema_sql(variant),
+                                         dbseed.render_inserts(seed.tables, variant=variant))
+        yield SimpleNamespace(server=server, seed=seed)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize('variant', sorted(UNSUPPORTED))
+def test_every_query_answers_or_names_what_the_schema_lacks(run_module, fake_mgr_root, variants, variant):
+    write_db_conf(fake_mgr_root, variants.server.socket, 'bm_' + variant, DB_PASSWORD, 'billmgr_' + variant)
+    seed = variants.seed
+    lic_item = [row for row in seed.tables['itemparam'] if row['intname'] == 'lickey'][0]['item']
+    result = run_module(billmgr_query, args(fake_mgr_root, queries=ALL_QUERIES, item=lic_item, account=1,
+                                            ids=[row['id'] for row in seed.tables['item'][:3]]))
+    assert not result.get('failed'), result
+    assert result['errors'] == {}
+    assert result['unsupported'] == UNSUPPORTED[variant]
+    assert set(result['rows']) == set(ALL_QUERIES) - set(UNSUPPORTED[variant])
+    text = json.dumps(result)
+    assert dbseed.CRYPTED_MARK not in text and DB_PASSWORD not in text
+    rows = result['rows']
+    if 'payments_in_pay' in rows:
+        (online,) = [row for row in rows['payments_in_pay'] if row['paymethod'] == dbseed.ONLINE_PAYMETHOD]
+        assert online['count'] == 3 and online['over_hours'] == 3 and online['paymethod_module'] == 'pmpaymaster'
+        assert online['oldest_age_seconds'] >= dbseed.STUCK_MIN_AGE.total_seconds()
+    if 'reselling_modules' in rows:
+        (module,) = rows['reselling_modules']
+        assert module['module'] == 'pmbillmgr' and module['items'] > 0
+    if variant == 'minimal':
+        assert rows['itemevent_backlog'] == [{'count': 4}]
+        assert result['left_out']['itemevent_backlog'] == ['itemevent.createdate']
+        assert rows['promised_payments'] == [{'id': row['id']} for row in seed.tables['promisepayment']]
+    if variant == 'public':
+        assert 'payment.amount' in result['left_out']['stuck_payments']
+        assert all(row['amount'] is not None for row in rows['stuck_payments']), 'paymethodamount stands in'
+        (provider,) = rows['item_provider']
+        assert provider['project'] == 1 and 'project_active' not in provider
+
+
+@pytest.mark.parametrize('variant', sorted(UNSUPPORTED))
+def test_the_server_builds_exactly_the_sql_the_module_reports(variants, variant, tmp_path):
+    # The server assembles each query from information_schema; the module reports the text it
+    # assembles itself from the same answer: both must be the same SQL, on every schema.
+    settings = SimpleNamespace(user='bm_' + variant, password=DB_PASSWORD, name='billmgr_' + variant,
+                               socket=str(variants.server.socket), host='localhost', port=None, address='')
+    client = MysqlClient(Runner(local_run_command), mariadb.CLIENT, settings, tmpdir=str(tmp_path))
+    planned = plan(ALL_QUERIES, {'item': 5, 'account': 1, 'ids': [1, 2], 'hours': 3})
+    now = datetime(2026, 5, 1, 12, 0, 0)
+    sql = batch_sql(planned, now) + '\nSELECT %s;' % ', '.join('@q_%d AS q%d' % (n, n) for n in range(len(planned)))
+    resultsets, error = client.batch(sql)
+    assert error is None
+    schema = Schema(resultsets[0][1])
+    built = resultsets[-1][1][0]
+    for position, entry in enumerate(planned):
+        expected = outcome(entry, schema, now)['sql'] or 'SELECT NULL AS unsupported FROM DUAL WHERE FALSE'
+        assert built['q%d' % position] == expected, entry.label
