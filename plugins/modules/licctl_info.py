@@ -16,8 +16,8 @@ description:
   - Tells whether a license was activated on the server before, from lines containing C(Got) in
     C(var/licctl.log); a trial can be activated only once per server and never after a commercial
     license, so a trial can then no longer be activated here.
-  - A C(licctl) that exits non-zero but printed C(ID:) is not a failure (C(ID: 0) means no license
-    is linked); a warning gives its exit status and output.
+  - "A C(licctl) that exits non-zero but printed C(ID:) is not a failure (C(ID: 0) means no license
+    is linked); a warning gives its exit status and output."
   - Values of lines whose key looks like a secret (key, password, token) are masked in the result.
   - Never changes the server.
 options:
