@@ -1,0 +1,1 @@
+/usr/local/mgr5/sbin/mgrctl -m billmgr paymethod.checkpay

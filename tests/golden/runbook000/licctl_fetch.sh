@@ -1,0 +1,1 @@
+/usr/local/mgr5/sbin/licctl fetch billmgr

@@ -1,0 +1,1 @@
+cat /usr/local/mgr5/var/licctl.log | grep 'Got' 
