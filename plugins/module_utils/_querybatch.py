@@ -71,8 +71,8 @@ def server_expression(query, values):
     for keyword, parts in sql_parts(query):
         if not parts:
             continue
-        listed = 'CONCAT_WS(%s, %s)' % ("', '" if keyword else 'CHAR(10)',
-                                         ', '.join(_part_expression(p, values) for p in parts))
+        separator = "', '" if keyword else 'CHAR(10)'
+        listed = 'CONCAT_WS(%s, %s)' % (separator, ', '.join(_part_expression(p, values) for p in parts))
         if keyword is None:
             clauses.append("NULLIF(%s, '')" % listed)
         else:

@@ -214,8 +214,8 @@ def check_cron(facts, limits):
     if cron is None or not limits['require_checkevent'] or not resells(facts):
         return []
     checkevent = cron.get('checkevent') or {}
-    fix = ("Add the runbook's line to root's crontab: %s, or %s." % (CHECKEVENT_LINE.replace('\t', ' '),
-                                                                       REMEDIATE % 'checkevent_missing'))
+    fix = "Add the runbook's line to root's crontab: %s, or %s." % (
+        CHECKEVENT_LINE.replace('\t', ' '), REMEDIATE % 'checkevent_missing')
     if not checkevent.get('present'):
         return [finding('checkevent_missing', WARNING,
                         "root's crontab has no checkevent line: events from the provider billing are not applied",
@@ -360,7 +360,13 @@ _DB_FAILURES = {
 }
 
 
-def _hours(seconds):
+PAYMENT_EVIDENCE = ('paymethod', 'paymethod_name', 'paymethod_module', 'count', 'over_hours', 'oldest',
+                    'oldest_age_seconds')
+
+
+def _age(seconds):
+    if seconds is None:
+        return 'age unknown'
     return '%d h' % (seconds // 3600) if seconds >= 3600 else '%d min' % (seconds // 60)
 
 
@@ -400,13 +406,9 @@ def check_payments(db, limits):
         return []
     evidence = {'count': sum(row.get('count') or 0 for row in methods),
                 'over_hours': sum(row.get('over_hours') or 0 for row in methods), 'hours': limit,
-                'paymethods': [dict((key, row.get(key)) for key in ('paymethod', 'paymethod_name', 'paymethod_module',
-                                                                   'count', 'over_hours', 'oldest',
-                                                                   'oldest_age_seconds')) for row in methods]}
+                'paymethods': [dict((key, row.get(key)) for key in PAYMENT_EVIDENCE) for row in methods]}
     parts = ['%s: %d (oldest %s)' % (row.get('paymethod_name') or 'payment method %s' % row.get('paymethod'),
-                                       row.get('count') or 0,
-                                       _hours(row['oldest_age_seconds']) if row.get('oldest_age_seconds') is not None
-                                       else 'age unknown')
+                                     row.get('count') or 0, _age(row.get('oldest_age_seconds')))
              for row in methods]
     fix = ('If the payment system credited them and their status did not change, re-sync: mgrctl -m billmgr '
            'paymethod.checkpay, or %s. Payments never paid (abandoned checkouts) stay in pay: they are '

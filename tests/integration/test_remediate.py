@@ -230,8 +230,9 @@ def test_checkpay_runs_once_and_payments_left_in_pay_are_told_not_failed(fleet):
     assert 'fixed: bm08 payments_stuck' in proc.stdout and 'still failing: none' in proc.stdout
     # The two still in pay are reported by the next sweep, per payment method.
     report_dir = fleet.report_dir.parent / 'bm08-reports'
-    proc = fleet.lab.playbook(HEALTH, limit='bm08', extra_vars={'billmgr_report_dir': str(report_dir),
-                                                                 'billmgr_health_fail_on': 'never'})
+    swept = {'billmgr_report_dir': str(report_dir), 'billmgr_health_fail_on': 'never'}
+    proc = fleet.lab.playbook(HEALTH, limit='bm08', extra_vars=swept)
+    assert proc.returncode == 0, proc.stdout[-3000:]
     (host,) = json.loads((report_dir / 'latest' / 'report.json').read_text())['hosts']
     (stuck,) = [f for f in host['findings'] if f['id'] == 'payments_stuck']
     assert stuck['evidence']['count'] == 2 and stuck['evidence']['paymethods'][0]['paymethod_module'] == 'pmpaymaster'

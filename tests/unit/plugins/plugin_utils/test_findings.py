@@ -166,8 +166,8 @@ def test_payments_per_method_name_the_module_count_and_oldest_age():
 
 
 def test_an_unsupported_query_names_itself_and_what_is_missing_and_the_rest_reports():
-    facts = with_change(('database', 'unsupported'), {'promised_payments': ['promisepayment'],
-                                                       'credit_limits': ['subaccount.creditlimit']})
+    unsupported = {'promised_payments': ['promisepayment'], 'credit_limits': ['subaccount.creditlimit']}
+    facts = with_change(('database', 'unsupported'), unsupported)
     facts['database']['promised_payments'] = None
     facts['database']['credit_limits'] = None
     facts['database']['itemevent_backlog'] = {'count': 3, 'oldest_age_seconds': 7200}
