@@ -82,12 +82,12 @@ def test_select_star_samples_are_select_star_queries(golden):
 
 
 def test_the_connect_sample_is_the_default_database_and_client(golden):
-    client, database = shlex.split(golden('runbook000/mysql_connect.sh'))
+    client, database = shlex.split(golden('runbook000/mysql_connect_command.txt'))
     assert client in CLIENT_NAMES and database == DEFAULTS['DBName']
 
 
 def test_the_checkpay_sample_is_the_command_remediate_runs(golden):
-    expected = shlex.split(golden('runbook000/checkpay.sh'))
+    expected = shlex.split(golden('runbook000/checkpay_command.txt'))
     assert mgrctl_argv('/usr/local/mgr5/sbin/mgrctl', 'billmgr', 'paymethod.checkpay') == expected
 
 

@@ -23,7 +23,7 @@ TODAY = date(2027, 1, 30)
 
 
 def test_the_info_sample_is_the_command_every_module_runs(golden):
-    assert info_argv(MgrLayout().licctl, 'billmgr') == shlex.split(golden('runbook000/licctl_info.sh'))
+    assert info_argv(MgrLayout().licctl, 'billmgr') == shlex.split(golden('runbook000/licctl_info_command.txt'))
 
 
 def fetch_argv(key):
@@ -37,8 +37,8 @@ def fetch_argv(key):
 
 
 def test_the_fetch_samples_are_what_the_licctl_module_runs(golden):
-    assert fetch_argv('') == shlex.split(golden('runbook000/licctl_fetch.sh'))
-    assert fetch_argv('KEY') == shlex.split(golden('runbook000/licctl_fetch_key.sh'))
+    assert fetch_argv('') == shlex.split(golden('runbook000/licctl_fetch_command.txt'))
+    assert fetch_argv('KEY') == shlex.split(golden('runbook000/licctl_fetch_key_command.txt'))
 
 
 def test_the_fetch_error_is_the_text_the_licctl_module_looks_for(golden):
@@ -46,7 +46,7 @@ def test_the_fetch_error_is_the_text_the_licctl_module_looks_for(golden):
 
 
 def test_got_lines_are_what_the_runbooks_grep_finds(golden):
-    argv = shlex.split(golden('runbook000/licctl_log_got.sh'))
+    argv = shlex.split(golden('runbook000/licctl_log_got_command.txt'))
     assert argv[:2] == ['cat', MgrLayout().licctl_log] and argv[2:] == ['|', 'grep', 'Got']
     log = GOLDEN / 'formats' / 'licctl_log_got.log'
     grep = subprocess.run(['grep', 'Got', str(log)], capture_output=True, text=True, check=True).stdout.splitlines()

@@ -42,7 +42,7 @@ def test_the_lab_writes_runbook_001s_shape(golden):
 
 
 def test_the_sync_sample_is_what_the_reselling_role_asks_mgrctl(golden):
-    cd, command = golden('runbook002/pricelist_sync.sh').splitlines()
+    cd, command = golden('runbook002/pricelist_sync_command.txt').splitlines()
     assert shlex.split(cd) == ['cd', '/usr/local/mgr5']
     argv = shlex.split(command.replace('<tariff id>', '21'))
     assert argv == mgrctl_argv('./sbin/mgrctl', 'billmgr', 'pricelist.sync', {'elid': '21'})
