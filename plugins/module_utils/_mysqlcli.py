@@ -108,23 +108,10 @@ class MysqlClient:
 
     def select(self, sql):
         """Run SQL (one or more SELECTs); a list of result sets, each a list of ``{column: text or None}``."""
-        defaults_file = write_defaults_file(self.settings, self.tmpdir)
-        try:
-            argv = client_argv(self.client, defaults_file, self.settings.name, sql,
-                               min(self.timeout, DEFAULT_TIMEOUT))
-            self.last_argv = argv
-            result = self.runner.run(argv, self.timeout)
-        finally:
-            os.unlink(defaults_file)
-        if result.timed_out:
-            raise MysqlError('%s gave no answer in %s seconds and was killed'
-                             % (os.path.basename(self.client), self.timeout), 'timeout')
-        if result.rc != 0:
-            raise self._error(result)
-        try:
-            return parse_xml_results(result.stdout)
-        except ValueError as exc:
-            raise MysqlError(self._mask(str(exc)), 'client')
+        resultsets, error = self.batch(sql)
+        if error is not None:
+            raise error
+        return [rows for _statement, rows in resultsets]
 
     def batch(self, sql):
         """Run SQL and keep what came back before a failing statement.

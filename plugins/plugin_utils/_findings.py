@@ -98,27 +98,39 @@ def check_clock(facts, limits):
     return found
 
 
+MOUNT_EVIDENCE = ('mount', 'fs_type', 'size_bytes', 'avail_bytes', 'used_pct', 'inodes_used_pct', 'serves')
+
+
+def _level(value, limits, name):
+    """WARNING or CRITICAL when VALUE reaches ``NAME_warning_pct`` or ``NAME_critical_pct``, else None."""
+    if value is None or value < limits[name + '_warning_pct']:
+        return None
+    return CRITICAL if value >= limits[name + '_critical_pct'] else WARNING
+
+
+def _mounts(entries):
+    """The disk entries that were measured."""
+    return [mount for mount in entries or [] if isinstance(mount, dict) and not mount.get('error')]
+
+
 def check_disk(facts, limits):
     disks = facts.get('disk')
     if not isinstance(disks, list):
         return []
     found = []
-    for mount in disks:
-        if not isinstance(mount, dict) or mount.get('error'):
-            continue
-        evidence = {key: mount.get(key) for key in ('mount', 'fs_type', 'size_bytes', 'avail_bytes',
-                                                    'used_pct', 'inodes_used_pct', 'serves')}
+    for mount in _mounts(disks):
+        evidence = {key: mount.get(key) for key in MOUNT_EVIDENCE}
         used, inodes = mount.get('used_pct'), mount.get('inodes_used_pct')
-        if used is not None and used >= limits['disk_used_warning_pct']:
+        if _level(used, limits, 'disk_used'):
             found.append(finding(
-                'disk_low', CRITICAL if used >= limits['disk_used_critical_pct'] else WARNING,
+                'disk_low', _level(used, limits, 'disk_used'),
                 '%s is %s%% full' % (mount.get('mount'), _pct(used)), evidence,
                 'Free space on %s: rotated logs in var/logs/, a debug level left at 9 (see '
                 'debug_left_on), old backups; or grow the filesystem.' % mount.get('mount'),
                 key=mount.get('mount')))
-        if inodes is not None and inodes >= limits['inodes_used_warning_pct']:
+        if _level(inodes, limits, 'inodes_used'):
             found.append(finding(
-                'inodes_low', CRITICAL if inodes >= limits['inodes_used_critical_pct'] else WARNING,
+                'inodes_low', _level(inodes, limits, 'inodes_used'),
                 '%s has %s%% of its inodes used' % (mount.get('mount'), _pct(inodes)), evidence,
                 'Remove the many small files filling %s (session and temporary files are the usual '
                 'cause): find %s -xdev -type f | cut -d/ -f1-5 | sort | uniq -c | sort -n.'
@@ -453,23 +465,20 @@ def check_money_context(db, limits):
 
 def check_db_disk(db, limits):
     found = []
-    for mount in db.get('disk') or []:
-        if not isinstance(mount, dict) or mount.get('error'):
-            continue
+    for mount in _mounts(db.get('disk')):
         holds = ' and '.join(mount.get('holds') or []) or 'database files'
-        evidence = {key: mount.get(key) for key in ('mount', 'fs_type', 'size_bytes', 'avail_bytes', 'used_pct',
-                                                    'inodes_used_pct', 'serves', 'holds')}
+        evidence = {key: mount.get(key) for key in MOUNT_EVIDENCE + ('holds',)}
         used, inodes = mount.get('used_pct'), mount.get('inodes_used_pct')
-        if used is not None and used >= limits['db_disk_used_warning_pct']:
+        if _level(used, limits, 'db_disk_used'):
             found.append(finding(
-                'db_disk_low', CRITICAL if used >= limits['db_disk_used_critical_pct'] else WARNING,
+                'db_disk_low', _level(used, limits, 'db_disk_used'),
                 "%s (MariaDB's %s) is %s%% full" % (mount.get('mount'), holds, _pct(used)), evidence,
                 'Free space on %s: MariaDB stops writing when its data directory fills, and large sorts fail '
                 'when its tmpdir does; old binary logs and dumps are the usual cause.' % mount.get('mount'),
                 key=mount.get('mount')))
-        if inodes is not None and inodes >= limits['db_inodes_used_warning_pct']:
+        if _level(inodes, limits, 'db_inodes_used'):
             found.append(finding(
-                'db_inodes_low', CRITICAL if inodes >= limits['db_inodes_used_critical_pct'] else WARNING,
+                'db_inodes_low', _level(inodes, limits, 'db_inodes_used'),
                 "%s (MariaDB's %s) has %s%% of its inodes used" % (mount.get('mount'), holds, _pct(inodes)),
                 evidence, 'Remove the many small files on %s.' % mount.get('mount'), key=mount.get('mount')))
     return found

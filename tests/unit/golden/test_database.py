@@ -95,16 +95,11 @@ def test_the_checkpay_sample_is_the_command_remediate_runs(golden):
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    instance = mariadb.MariaDBServer(tmp_path_factory.mktemp('golden-db'))
-    instance.install()
-    instance.start()
-    try:
+    with mariadb.running_server(tmp_path_factory.mktemp('golden-db')) as instance:
         for variant in dbseed.SCHEMA_NAMES:
             db = SimpleNamespace(name='golden_' + variant, user='golden_' + variant, password='golden-pw')
             mariadb.create_host_database(instance.sql, db, dbseed.schema_sql(variant), '')
         yield instance
-    finally:
-        instance.stop()
 
 
 def variant_names(variant):

@@ -24,10 +24,7 @@ PASSWORD = 'sweep-pw-1'
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    instance = mariadb.MariaDBServer(tmp_path_factory.mktemp('sweepdb'))
-    instance.install()
-    instance.start()
-    try:
+    with mariadb.running_server(tmp_path_factory.mktemp('sweepdb')) as instance:
         fleet = dbseed_fleet()
         seed = dbseed.build_seed(fleet.host('bm01'), fleet, datetime.now().replace(microsecond=0))
         for variant in dbseed.SCHEMA_NAMES:
@@ -38,8 +35,6 @@ def server(tmp_path_factory):
                      "CREATE USER IF NOT EXISTS 'everywhere'@'localhost' IDENTIFIED BY '%s';\n"
                      "GRANT SELECT ON *.* TO 'everywhere'@'localhost';" % (PASSWORD, PASSWORD))
         yield instance
-    finally:
-        instance.stop()
 
 
 def dbseed_fleet():

@@ -407,10 +407,7 @@ UNSUPPORTED = {
 @pytest.fixture(scope='module')
 def variants(tmp_path_factory):
     """One server, one database per schema variant, each with the same reseller's seed rows."""
-    server = mariadb.MariaDBServer(tmp_path_factory.mktemp('variants'))
-    server.install()
-    server.start()
-    try:
+    with mariadb.running_server(tmp_path_factory.mktemp('variants')) as server:
         fleet = scenario.parse_scenario({'hosts': {
             'bm01': {'role': 'provider'},
             'bm02': {'role': 'reseller', 'provider': 'bm01', 'payments_abandoned': 1, 'faults': {'payments_stuck': 2}}}})
@@ -421,8 +418,6 @@ def variants(tmp_path_factory):
             mariadb.create_host_database(server.sql, db, dbseed.schema_sql(variant),
                                          dbseed.render_inserts(seed.tables, variant=variant))
         yield SimpleNamespace(server=server, seed=seed)
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize('variant', sorted(UNSUPPORTED))
