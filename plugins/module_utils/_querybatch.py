@@ -30,8 +30,6 @@ from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
     values_of,
 )
 
-SCHEMA_STATEMENT = 'schema'
-SERVER_STATEMENT = 'server'
 # information_schema's data types -> the types of ``_mysqlcli.typed_rows``.
 _INT_TYPES = ('tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year')
 _DATA_TYPES = dict([(name, 'int') for name in _INT_TYPES]
@@ -106,7 +104,8 @@ def batch_sql(planned, now, server_paths=False):
         query = entry.query
         values = values_of(entry, now)
         if query.sql is not None:
-            built = literal(query.sql.format(**values))
+            # A query given as fixed text runs as it is; its line breaks become spaces to fit one line.
+            built = literal(' '.join(query.sql.format(**values).splitlines()))
         else:
             required = _condition(query.required) or 'TRUE'
             built = 'IF(%s, %s, %s)' % (required, server_expression(query, values),

@@ -225,3 +225,16 @@ def test_the_runbooks_unseen_names_are_never_required():
     for query in QUERIES.values():
         assert not unseen & set(query.required), query.name
         assert not [name for name in query.required if name.startswith('promisepayment.')]
+
+
+def test_a_query_given_as_fixed_text_runs_as_it_is_in_the_batch():
+    from ansible_collections.billmgr.ops.plugins.module_utils._queries import Query
+    from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import batch_sql, literal
+    fixed = Query('fixed', 'A fixed look-up.', ('item',), {}, 'SELECT i.id\nFROM item i\nWHERE i.id = {item}',
+                  {'id': 'int'})
+    entry = Planned('fixed', fixed, {'item': 7})
+    assert build_sql(entry, NOW) == 'SELECT i.id\nFROM item i\nWHERE i.id = 7'
+    assert "SET @q_0 := 'SELECT i.id FROM item i WHERE i.id = 7';" in batch_sql([entry], NOW)
+    assert literal("it's") == "'it''s'"
+    with pytest.raises(QueryError):
+        literal('a\\b')
