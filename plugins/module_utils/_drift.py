@@ -128,12 +128,6 @@ def module_id(value, option='processing_module'):
 
 # ---- reads ------------------------------------------------------------------------------------
 
-def provider_modules_sql():
-    """The processing modules through which this billing resells a provider BILLmanager."""
-    return ("SELECT pm.id, pm.name, pm.module, pm.active\nFROM processingmodule pm\n"
-            "WHERE pm.module = '%s'\nORDER BY pm.id" % PROVIDER_MODULE)
-
-
 def imported_plans_sql():
     """Tariff plans imported from a provider: ``intname`` of the form ``N-name``."""
     return ("SELECT pl.id, pl.project, pl.intname\nFROM pricelist pl\n"
@@ -167,7 +161,7 @@ def chunks(values, size):
 def choose_modules(found, wanted):
     """The module ids to compare: WANTED when it is one of FOUND, else the only one FOUND.
 
-    FOUND: rows of :func:`provider_modules_sql`.  No module at all gives ``[]`` (not a reseller).
+    FOUND: rows of the named look-up ``reselling_modules`` (``_queries``).  No module at all gives ``[]`` (not a reseller).
     """
     ids = [row['id'] for row in found]
     if wanted is not None:

@@ -33,14 +33,19 @@ XSI_NIL = '{http://www.w3.org/2001/XMLSchema-instance}nil'
 _XML_DECLARATION_RE = re.compile(r'<\?xml[^>]*\?>')
 # Client error numbers that mean the server was not reached at all, and that it refused the login.
 _UNREACHABLE = ('2002', '2003', '2005', '2006', '2013')
-_REFUSED = ('1044', '1045', '1698')
+# 1044: the login worked but the user may not use the database; 1049: there is no such database.
+_REFUSED = ('1045', '1698')
+_DENIED = ('1044',)
 _UNKNOWN_DB = ('1049',)
+# What makes the whole database unusable, as opposed to one statement failing.
+CONNECTION_KINDS = ('unreachable', 'refused', 'denied', 'no_database', 'timeout', 'client')
 _ERROR_NUMBER_RE = re.compile(r'ERROR (\d+)')
 
 
 class MysqlError(Exception):
-    """The client failed.  ``kind`` is ``unreachable``, ``refused``, ``no_database``, ``timeout``,
-    ``client`` or ``query``; the message never holds the password."""
+    """The client failed.  ``kind`` is ``unreachable`` (no answer), ``refused`` (login refused),
+    ``denied`` (logged in, but no access to the database), ``no_database``, ``timeout``, ``client``
+    or ``query``; the message never holds the password."""
 
     def __init__(self, message, kind='query'):
         super(MysqlError, self).__init__(message)
@@ -159,6 +164,18 @@ class MysqlClient:
 
     def select(self, sql):
         """Run SQL (one or more SELECTs); a list of result sets, each a list of ``{column: text or None}``."""
+        resultsets, error = self.batch(sql)
+        if error is not None:
+            raise error
+        return [rows for _statement, rows in resultsets]
+
+    def batch(self, sql):
+        """Run SQL and keep what came back before a failing statement.
+
+        Returns ``(resultsets, error)``: ``[(statement, rows)]`` as :func:`parse_xml_resultsets`
+        gives them, and the MysqlError of the statement the client stopped at (kind ``query``), or
+        None.  Raises MysqlError when the database could not be used at all (see CONNECTION_KINDS).
+        """
         with defaults_file_for(self.settings, self.tmpdir) as defaults_file:
             argv = client_argv(self.client, defaults_file, self.settings.name, sql,
                                min(self.timeout, DEFAULT_TIMEOUT))
@@ -167,10 +184,11 @@ class MysqlClient:
         if result.timed_out:
             raise MysqlError('%s gave no answer in %s seconds and was killed'
                              % (os.path.basename(self.client), self.timeout), 'timeout')
-        if result.rc != 0:
-            raise self._error(result)
+        error = self._error(result) if result.rc != 0 else None
+        if error is not None and error.kind in CONNECTION_KINDS:
+            raise error
         try:
-            return parse_xml_results(result.stdout)
+            return parse_xml_resultsets(result.stdout), error
         except ValueError as exc:
             raise MysqlError(self._mask(str(exc)), 'client')
 
@@ -185,6 +203,8 @@ class MysqlClient:
             kind = 'unreachable'
         elif number in _REFUSED:
             kind = 'refused'
+        elif number in _DENIED:
+            kind = 'denied'
         elif number in _UNKNOWN_DB:
             kind = 'no_database'
         else:
@@ -192,8 +212,37 @@ class MysqlClient:
         return MysqlError(text, kind)
 
 
+def failure_message(error, settings, conf_where, manager='billmgr'):
+    """What to tell an operator when the database could not be used at all, by the kind of ERROR.
+
+    CONF_WHERE names the files that hold the settings (``etc/billmgr.conf.d/*.conf``).
+    """
+    if error.kind == 'unreachable':
+        return ('the %s database did not answer at %s: %s; check DBHost in %s or that mariadb is running'
+                % (manager, settings.address, error, conf_where))
+    if error.kind == 'refused':
+        return ('the %s database at %s refused user %s: %s; check DBUser and DBPassword in %s'
+                % (manager, settings.address, settings.user, error, conf_where))
+    if error.kind == 'denied':
+        return ('the database server at %s let user %s log in but not use the database %s: %s; grant the '
+                'user access to it (GRANT ALL ON %s.* TO ...), or check DBName in %s'
+                % (settings.address, settings.user, settings.name, error, settings.name, conf_where))
+    if error.kind == 'no_database':
+        return ('the database server at %s has no database %s: %s; check DBName in %s'
+                % (settings.address, settings.name, error, conf_where))
+    if error.kind == 'timeout':
+        return ('the %s database at %s did not answer in time: %s; check that mariadb is running and not '
+                'overloaded, or raise timeout' % (manager, settings.address, error))
+    return 'the database client failed: %s' % error
+
+
 def parse_xml_results(text):
     """``mysql --xml`` output of one or more statements -> list of result sets (lists of dicts)."""
+    return [rows for _statement, rows in parse_xml_resultsets(text)]
+
+
+def parse_xml_resultsets(text):
+    """``mysql --xml`` output -> ``[(statement text, rows)]``, the statement as the client names it."""
     body = _XML_DECLARATION_RE.sub('', text or '')
     try:
         root = ElementTree.fromstring('<results>%s</results>' % body)
@@ -209,7 +258,7 @@ def parse_xml_results(text):
         for row in resultset.findall('row'):
             rows.append(dict((field.get('name'), None if field.get(XSI_NIL) == 'true' else (field.text or ''))
                              for field in row.findall('field')))
-        results.append(rows)
+        results.append((resultset.get('statement'), rows))
     return results
 
 

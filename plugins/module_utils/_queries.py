@@ -1,12 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: billmgr.ops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The runbooks' look-ups in the ``billmgr`` database, as fixed SQL.
+"""The runbooks' look-ups in the ``billmgr`` database, as SQL that bends to the schema it meets.
 
 A query is chosen by name; what varies (an item or account id, a list of ids, an age in hours) is
 validated into plain Python ints before any SQL text exists, and only those ints (and the host's
 clock, formatted here) are put into the SQL.  Nothing an operator types reaches the SQL as text,
 so ``1; DROP TABLE item`` is refused with a message naming the option, not quoted.
+
+The schema of a real installation is known only in part, so a query names the columns it cannot do
+without and those it selects only where they exist; ``_querybatch`` learns which exist from
+``information_schema`` in the same client call and builds each query from that, on the server.
 
 Ages are measured against the managed host's clock, as the platform writes its timestamps with it.
 Stdlib only.
@@ -21,6 +25,10 @@ from ansible_collections.billmgr.ops.plugins.module_utils._secrets import MASK, 
 
 PAYMENT_IN_PAY = 2
 PAYMENT_PAID = 4
+# The processing module of the BILLmanager-integration kind (runbooks 001 and 002: the pmbillmgr handler).
+RESELLING_MODULE = 'pmbillmgr'
+# Item status 4: deleted (runbook 002).
+ITEM_DELETED = 4
 DEFAULT_HOURS = 1
 MAX_HOURS = 24 * 366 * 10
 MAX_IDS = 1000
@@ -33,93 +41,219 @@ class QueryError(ValueError):
     """A query that must not be run: unknown name, missing or malformed parameter."""
 
 
-# NEEDS: parameters that must be given; TAKES: optional ones with their defaults.
-Query = namedtuple('Query', 'name description needs takes sql types')
+# ---- what a query selects, and what it needs ---------------------------------------------------
+#
+# The names of the real schema are known only from the runbooks and from public code (see the
+# README); a query therefore says which columns it cannot do without (REQUIRED: the query is
+# reported unsupported when one is missing) and, for every other part, which columns that part
+# uses: a part whose columns are missing is left out, the rest of the query still runs.  A name
+# without a dot stands for the table itself.
+
+class Part(tuple):
+    """One piece of SQL text (a selected column, a join, an ORDER BY term) with its alternatives.
+
+    ``Part(alias, (text, uses), (text, uses), ...)``: the first alternative whose USES all exist
+    is taken; none: the part is left out.  ALIAS names a selected column (``text AS alias``).
+    """
+
+    def __new__(cls, alias, *choices):
+        return super(Part, cls).__new__(cls, (alias, tuple((text, tuple(uses)) for text, uses in choices)))
+
+    @property
+    def alias(self):
+        return self[0]
+
+    @property
+    def choices(self):
+        return self[1]
+
+    def uses(self):
+        """Every name any alternative uses."""
+        return sorted(set(name for _text, uses in self.choices for name in uses))
+
+
+def col(alias, text, *uses):
+    """A selected column with one form."""
+    return Part(alias, (text, uses))
+
+
+def part(text, *uses):
+    """A join or ORDER BY term with one form."""
+    return Part(None, (text, uses))
+
+
+class Query:
+    """A named look-up.
+
+    NEEDS: parameters that must be given; TAKES: optional ones with their defaults.  Either STAR
+    (a table: ``SELECT * FROM table``, as the runbook itself writes it, typed from the schema) or
+    BASE (``table alias``) with COLUMNS, JOINS, GROUP and ORDER parts.  WHERE is fixed text over
+    REQUIRED columns; TYPES declares how the columns of a BASE query are typed.
+    """
+
+    def __init__(self, name, description, needs, takes, sql=None, types=None, star=None, base=None,
+                 required=(), columns=(), joins=(), where='', group='', order=()):
+        self.name = name
+        self.description = description
+        self.needs = tuple(needs)
+        self.takes = dict(takes)
+        self.types = dict(types or {})
+        self.star = star
+        self.base = base
+        self.required = tuple(required)
+        self.columns = tuple(columns)
+        self.joins = tuple(joins)
+        self.where = where
+        self.group = group
+        self.order = tuple(order)
+        # A query given as fixed SQL text (``sql``) runs as it is, whatever the schema.
+        self.sql = sql
+
+    @property
+    def table(self):
+        return self.star or (self.base.split()[0] if self.base else None)
+
+    def parts(self):
+        return self.columns + self.joins + self.order
+
+    def tables(self):
+        """Every table the query may touch (what information_schema is asked about)."""
+        names = set([self.table] if self.table else [])
+        for name in self.required + tuple(n for p in self.parts() for n in p.uses()):
+            names.add(name.split('.')[0])
+        return sorted(names)
+
+    def optional_names(self):
+        return sorted(set(name for p in self.parts() for name in p.uses()) - set(self.required))
+
+
+PAYMETHOD_JOIN = part('LEFT JOIN paymethod m ON m.id = p.paymethod', 'paymethod.id', 'payment.paymethod')
+_PM = ('paymethod.id', 'payment.paymethod')
+_AGE = "TIMESTAMPDIFF(SECOND, %s, TIMESTAMP '{now}')"
 
 QUERIES = dict((query.name, query) for query in (
-    Query('referral', 'The referral attachment of an account: its partner per provider.', ('account',), {},
-          'SELECT ap.account, ap.project, ap.partner, ap.referral, a.name AS account_name, '
-          'partner.name AS partner_name\n'
-          'FROM account2project ap\n'
-          'LEFT JOIN account a ON a.id = ap.account\n'
-          'LEFT JOIN account partner ON partner.id = ap.partner\n'
-          'WHERE ap.account = {account}\nORDER BY ap.project',
-          {'account': 'int', 'project': 'int', 'partner': 'int', 'referral': 'int'}),
+    Query('referral', "The referral attachment of an account, as the runbook shows it (account2project's row).",
+          ('account',), {}, star='account2project', required=('account2project.account',),
+          where='account = {account}', order=(part('project', 'account2project.project'),)),
     Query('item_processing_module', 'The processing module that serves an item.', ('item',), {},
-          'SELECT i.id AS item, i.processingmodule, pm.name AS processingmodule_name, pm.module, pm.active\n'
-          'FROM item i\n'
-          'LEFT JOIN processingmodule pm ON pm.id = i.processingmodule\n'
-          'WHERE i.id = {item}',
-          {'item': 'int', 'processingmodule': 'int'}),
+          base='item i', required=('item.id', 'item.processingmodule'),
+          columns=(col('item', 'i.id'), col('processingmodule', 'i.processingmodule'),
+                   col('processingmodule_name', 'pm.name', 'processingmodule.id', 'processingmodule.name'),
+                   col('module', 'pm.module', 'processingmodule.id', 'processingmodule.module'),
+                   col('active', 'pm.active', 'processingmodule.id', 'processingmodule.active')),
+          joins=(part('LEFT JOIN processingmodule pm ON pm.id = i.processingmodule', 'processingmodule.id'),),
+          where='i.id = {item}', types={'item': 'int', 'processingmodule': 'int'}),
     Query('item_params', 'The parameters of an item (license details among them); secrets masked.', ('item',), {},
-          'SELECT ip.item, ip.intname, ip.value\n'
-          'FROM itemparam ip\n'
-          'WHERE ip.item = {item}\nORDER BY ip.intname, ip.value',
-          {'item': 'int'}),
+          star='itemparam', required=('itemparam.item',), where='item = {item}',
+          order=(part('intname', 'itemparam.intname'), part('value', 'itemparam.value'))),
     Query('active_providers', 'The providers (projects) that are switched on.', (), {},
-          "SELECT pr.id, pr.name\nFROM project pr\nWHERE pr.active = 'on'\nORDER BY pr.id",
-          {'id': 'int'}),
-    Query('item_provider', "The provider of an item's tariff plan.", ('item',), {},
-          'SELECT i.id AS item, i.pricelist, pl.intname AS pricelist_intname, pl.project, '
-          'pr.name AS project_name, pr.active AS project_active\n'
-          'FROM item i\n'
-          'LEFT JOIN pricelist pl ON pl.id = i.pricelist\n'
-          'LEFT JOIN project pr ON pr.id = pl.project\n'
-          'WHERE i.id = {item}',
-          {'item': 'int', 'pricelist': 'int', 'project': 'int'}),
-    Query('promised_payments', 'Services with a promised payment in force.', (), {},
-          'SELECT pp.id, pp.item, pp.account, pp.amount, pp.createdate, pp.enddate, '
-          'i.status AS item_status, i.expiredate AS item_expiredate\n'
-          'FROM promisepayment pp\n'
-          'LEFT JOIN item i ON i.id = pp.item\n'
-          'ORDER BY pp.id',
-          {'id': 'int', 'item': 'int', 'account': 'int', 'amount': 'decimal', 'createdate': 'datetime',
-           'enddate': 'date', 'item_status': 'int', 'item_expiredate': 'date'}),
+          base='project pr', required=('project.id', 'project.active'),
+          columns=(col('id', 'pr.id'), col('name', 'pr.name', 'project.name'), col('active', 'pr.active')),
+          where="pr.active = 'on'", order=(part('pr.id'),), types={'id': 'int'}),
+    Query('item_provider', "The provider of an item's tariff plan (an add-on plan's through its parent plan).",
+          ('item',), {}, base='item i',
+          required=('item.id', 'item.pricelist', 'pricelist.id', 'pricelist.project'),
+          columns=(col('item', 'i.id'), col('pricelist', 'i.pricelist'),
+                   col('pricelist_intname', 'pl.intname', 'pricelist.intname'),
+                   Part('project', ('COALESCE(NULLIF(pl.project, 0), ppl.project)', ('pricelist.parent',)),
+                        ('pl.project', ())),
+                   col('project_name', 'pr.name', 'project.id', 'project.name'),
+                   col('project_active', 'pr.active', 'project.id', 'project.active')),
+          joins=(part('LEFT JOIN pricelist pl ON pl.id = i.pricelist'),
+                 part('LEFT JOIN pricelist ppl ON ppl.id = pl.parent', 'pricelist.parent'),
+                 Part(None, ('LEFT JOIN project pr ON pr.id = COALESCE(NULLIF(pl.project, 0), ppl.project)',
+                             ('project.id', 'pricelist.parent')),
+                      ('LEFT JOIN project pr ON pr.id = pl.project', ('project.id',)))),
+          where='i.id = {item}', types={'item': 'int', 'pricelist': 'int', 'project': 'int'}),
+    Query('promised_payments', 'Every promised payment, as the runbook shows them (promisepayment as it is).',
+          (), {}, star='promisepayment', required=('promisepayment',), order=(part('id', 'promisepayment.id'),)),
     Query('credit_limits', 'Accounts whose subaccounts have a credit limit above zero.', (), {},
-          'SELECT s.account, a.name AS account_name, s.id AS subaccount, s.currency, s.balance, s.creditlimit\n'
-          'FROM subaccount s\n'
-          'LEFT JOIN account a ON a.id = s.account\n'
-          'WHERE s.creditlimit > 0\n'
-          'ORDER BY s.account, s.id',
-          {'account': 'int', 'subaccount': 'int', 'currency': 'int', 'balance': 'decimal',
-           'creditlimit': 'decimal'}),
-    Query('stuck_payments', 'Payments in status 2 (in pay) created more than O(hours) ago.', (),
-          {'hours': DEFAULT_HOURS},
-          'SELECT p.id, p.subaccount, s.account, p.paymethod, m.name AS paymethod_name, '
-          'm.module AS paymethod_module, p.amount, p.createdate, '
-          "TIMESTAMPDIFF(SECOND, p.createdate, TIMESTAMP '{now}') AS age_seconds\n"
-          'FROM payment p\n'
-          'LEFT JOIN subaccount s ON s.id = p.subaccount\n'
-          'LEFT JOIN paymethod m ON m.id = p.paymethod\n'
-          'WHERE p.status = %d'
-          " AND p.createdate <= TIMESTAMP '{now}' - INTERVAL {hours} HOUR\n"
-          'ORDER BY p.createdate, p.id' % PAYMENT_IN_PAY,
-          {'id': 'int', 'subaccount': 'int', 'account': 'int', 'paymethod': 'int', 'amount': 'decimal',
-           'createdate': 'datetime', 'age_seconds': 'int'}),
+          base='subaccount s', required=('subaccount.account', 'subaccount.creditlimit'),
+          columns=(col('account', 's.account'), col('account_name', 'a.name', 'account.id', 'account.name'),
+                   col('subaccount', 's.id', 'subaccount.id'), col('currency', 's.currency', 'subaccount.currency'),
+                   col('balance', 's.balance', 'subaccount.balance'), col('creditlimit', 's.creditlimit')),
+          joins=(part('LEFT JOIN account a ON a.id = s.account', 'account.id'),),
+          where='s.creditlimit > 0', order=(part('s.account'), part('s.id', 'subaccount.id')),
+          types={'account': 'int', 'subaccount': 'int', 'currency': 'int', 'balance': 'decimal',
+                 'creditlimit': 'decimal'}),
+    Query('stuck_payments', 'Payments in status 2 (in pay) created more than O(hours) ago, one row each.', (),
+          {'hours': DEFAULT_HOURS}, base='payment p', required=('payment.id', 'payment.status', 'payment.createdate'),
+          columns=(col('id', 'p.id'), col('number', 'p.number', 'payment.number'),
+                   col('externalid', 'p.externalid', 'payment.externalid'),
+                   col('subaccount', 'p.subaccount', 'payment.subaccount'),
+                   col('account', 's.account', 'payment.subaccount', 'subaccount.id', 'subaccount.account'),
+                   col('paymethod', 'p.paymethod', 'payment.paymethod'),
+                   col('paymethod_name', 'm.name', 'paymethod.name', *_PM),
+                   col('paymethod_module', 'm.module', 'paymethod.module', *_PM),
+                   Part('amount', ('p.paymethodamount', ('payment.paymethodamount',)),
+                        ('p.amount', ('payment.amount',))),
+                   col('createdate', 'p.createdate'), col('age_seconds', _AGE % 'p.createdate')),
+          joins=(part('LEFT JOIN subaccount s ON s.id = p.subaccount', 'payment.subaccount', 'subaccount.id'),
+                 PAYMETHOD_JOIN),
+          where="p.status = %d AND p.createdate <= TIMESTAMP '{now}' - INTERVAL {hours} HOUR" % PAYMENT_IN_PAY,
+          order=(part('p.createdate'), part('p.id')),
+          types={'id': 'int', 'subaccount': 'int', 'account': 'int', 'paymethod': 'int', 'amount': 'decimal',
+                 'createdate': 'datetime', 'age_seconds': 'int'}),
+    Query('payments_in_pay', 'Payments in status 2 (in pay) per payment method: how many, the oldest, and how '
+          'many are older than O(hours).', (), {'hours': DEFAULT_HOURS},
+          base='payment p', required=('payment.status', 'payment.paymethod'),
+          columns=(col('paymethod', 'p.paymethod'),
+                   col('paymethod_name', 'MAX(m.name)', 'paymethod.name', *_PM),
+                   col('paymethod_module', 'MAX(m.module)', 'paymethod.module', *_PM),
+                   col('count', 'COUNT(*)'),
+                   col('oldest', 'MIN(p.createdate)', 'payment.createdate'),
+                   col('oldest_age_seconds', _AGE % 'MIN(p.createdate)', 'payment.createdate'),
+                   col('over_hours', "SUM(p.createdate <= TIMESTAMP '{now}' - INTERVAL {hours} HOUR)",
+                       'payment.createdate')),
+          joins=(PAYMETHOD_JOIN,), where='p.status = %d' % PAYMENT_IN_PAY, group='p.paymethod',
+          order=(part('p.paymethod'),),
+          types={'paymethod': 'int', 'count': 'int', 'oldest': 'datetime', 'oldest_age_seconds': 'int',
+                 'over_hours': 'int'}),
     Query('itemevent_backlog', 'How many item events wait to be applied, and the age of the oldest.', (), {},
-          'SELECT COUNT(*) AS count, MIN(ie.createdate) AS oldest, '
-          "TIMESTAMPDIFF(SECOND, MIN(ie.createdate), TIMESTAMP '{now}') AS oldest_age_seconds\n"
-          'FROM itemevent ie',
-          {'count': 'int', 'oldest': 'datetime', 'oldest_age_seconds': 'int'}),
+          base='itemevent ie', required=('itemevent',),
+          columns=(col('count', 'COUNT(*)'), col('oldest', 'MIN(ie.createdate)', 'itemevent.createdate'),
+                   col('oldest_age_seconds', _AGE % 'MIN(ie.createdate)', 'itemevent.createdate')),
+          types={'count': 'int', 'oldest': 'datetime', 'oldest_age_seconds': 'int'}),
     Query('items', 'Status and expiry date of the items with the given ids.', ('ids',), {},
-          'SELECT i.id, i.status, i.expiredate, i.remoteid\n'
-          'FROM item i\n'
-          'WHERE i.id IN ({ids})\nORDER BY i.id',
-          {'id': 'int', 'status': 'int', 'expiredate': 'date', 'remoteid': 'int'}),
+          base='item i', required=('item.id',),
+          columns=(col('id', 'i.id'), col('status', 'i.status', 'item.status'),
+                   col('expiredate', 'i.expiredate', 'item.expiredate'),
+                   col('remoteid', 'i.remoteid', 'item.remoteid')),
+          where='i.id IN ({ids})', order=(part('i.id'),),
+          types={'id': 'int', 'status': 'int', 'expiredate': 'date', 'remoteid': 'int'}),
+    Query('reselling_modules', 'Processing modules of the BILLmanager-integration kind (pmbillmgr): whether this '
+          'billing resells, and the items each serves.', (), {},
+          base='processingmodule pm', required=('processingmodule.id', 'processingmodule.module'),
+          columns=(col('id', 'pm.id'), col('name', 'pm.name', 'processingmodule.name'), col('module', 'pm.module'),
+                   col('active', 'pm.active', 'processingmodule.active'),
+                   col('items', '(SELECT COUNT(*) FROM item i WHERE i.processingmodule = pm.id AND i.status <> %d)' % ITEM_DELETED,
+                       'item.processingmodule', 'item.status')),
+          where="pm.module LIKE '%s%%'" % RESELLING_MODULE, order=(part('pm.id'),),
+          types={'id': 'int', 'items': 'int'}),
     # Runbook 003, diagnostics step 1: the balance, the credit limit and the last top-up of the
     # account that owns each item, one row per subaccount (currency).
     Query('item_accounts', 'Balance, credit limit and last top-up of the accounts owning the given items.',
-          ('ids',), {},
-          'SELECT i.id AS item, i.account, a.name AS account_name, s.id AS subaccount, s.currency, s.balance, '
-          's.creditlimit, lp.createdate AS last_topup, lp.amount AS last_topup_amount\n'
-          'FROM item i\n'
-          'LEFT JOIN account a ON a.id = i.account\n'
-          'LEFT JOIN subaccount s ON s.account = i.account\n'
-          'LEFT JOIN payment lp ON lp.id = (SELECT p.id FROM payment p WHERE p.subaccount = s.id AND p.status = %d '
-          'ORDER BY p.createdate DESC, p.id DESC LIMIT 1)\n'
-          'WHERE i.id IN ({ids})\nORDER BY i.id, s.id' % PAYMENT_PAID,
-          {'item': 'int', 'account': 'int', 'subaccount': 'int', 'currency': 'int', 'balance': 'decimal',
-           'creditlimit': 'decimal', 'last_topup': 'datetime', 'last_topup_amount': 'decimal'}),
+          ('ids',), {}, base='item i', required=('item.id', 'item.account'),
+          columns=(col('item', 'i.id'), col('account', 'i.account'),
+                   col('account_name', 'a.name', 'account.id', 'account.name'),
+                   col('subaccount', 's.id', 'subaccount.id', 'subaccount.account'),
+                   col('currency', 's.currency', 'subaccount.account', 'subaccount.currency'),
+                   col('balance', 's.balance', 'subaccount.account', 'subaccount.balance'),
+                   col('creditlimit', 's.creditlimit', 'subaccount.account', 'subaccount.creditlimit'),
+                   col('last_topup', '(SELECT MAX(p.createdate) FROM payment p WHERE p.subaccount = s.id '
+                       'AND p.status = %d)' % PAYMENT_PAID, 'subaccount.id', 'subaccount.account',
+                       'payment.createdate', 'payment.subaccount', 'payment.status'),
+                   Part('last_topup_amount', *[
+                        ('(SELECT p.%s FROM payment p WHERE p.subaccount = s.id AND p.status = %d '
+                         'ORDER BY p.createdate DESC, p.id DESC LIMIT 1)' % (column, PAYMENT_PAID),
+                         ('subaccount.id', 'subaccount.account', 'payment.id', 'payment.createdate',
+                          'payment.subaccount', 'payment.status', 'payment.' + column))
+                        for column in ('amount', 'subaccountamount')]),
+          joins=(part('LEFT JOIN account a ON a.id = i.account', 'account.id'),
+                 part('LEFT JOIN subaccount s ON s.account = i.account', 'subaccount.account')),
+          where='i.id IN ({ids})', order=(part('i.id'), part('s.id', 'subaccount.id', 'subaccount.account')),
+          types={'item': 'int', 'account': 'int', 'subaccount': 'int', 'currency': 'int', 'balance': 'decimal',
+                 'creditlimit': 'decimal', 'last_topup': 'datetime', 'last_topup_amount': 'decimal'}),
 ))
 
 NAMES = tuple(QUERIES)
@@ -233,10 +367,10 @@ def _params(query, entry, defaults, where):
     return params
 
 
-# ---- SQL --------------------------------------------------------------------------------------
+# ---- SQL ----------------------------------------------------------------------------------------
 
-def build_sql(planned, now):
-    """The SQL of one Planned query; NOW (a datetime, the host's clock) is what ages are measured from."""
+def values_of(planned, now):
+    """The placeholder values of one Planned query: its validated ints and NOW (the host's clock)."""
     values = {'now': now.strftime('%Y-%m-%d %H:%M:%S')}
     for key, value in planned.params.items():
         # Validation made these ints; checking again here keeps the guarantee local to the SQL.
@@ -244,14 +378,96 @@ def build_sql(planned, now):
         if not numbers or not all(isinstance(number, int) and not isinstance(number, bool) for number in numbers):
             raise QueryError('internal: %s of %s is not validated' % (key, planned.label))
         values[key] = ', '.join('%d' % number for number in numbers)
-    return planned.query.sql.format(**values)
+    return values
+
+
+def exists(name, have):
+    """Whether the table or ``table.column`` NAME is in HAVE (None: assume everything exists)."""
+    return have is None or name in have
+
+
+def chosen(part_, have):
+    """The text of the first alternative of PART_ whose names all exist, or None."""
+    for text, uses in part_.choices:
+        if all(exists(name, have) for name in uses):
+            return text
+    return None
+
+
+def missing(query, have):
+    """The names QUERY cannot do without that HAVE lacks: non-empty means unsupported here.
+
+    A table that is not there at all is named once, instead of each of its columns.
+    """
+    lacking = []
+    for name in query.required:
+        table = name.split('.')[0]
+        shown = table if not exists(table, have) else name
+        if not exists(name, have) and shown not in lacking:
+            lacking.append(shown)
+    return lacking
+
+
+def left_out(query, have):
+    """The optional names HAVE lacks: the parts that use them are left out of the query."""
+    return [name for name in query.optional_names() if not exists(name, have)]
+
+
+def _select_item(part_, text):
+    return text if part_.alias is None else '%s AS %s' % (text, part_.alias)
+
+
+def sql_parts(query):
+    """The query as ``[(keyword or None, [Part])]`` in clause order; fixed text is a Part without uses."""
+    if query.star:
+        head = [('SELECT', [part('*')]), ('FROM', [part(query.star)])]
+    else:
+        head = [('SELECT', list(query.columns)), ('FROM', [part(query.base)]), (None, list(query.joins))]
+    tail = [('WHERE', [part(query.where)] if query.where else []),
+            ('GROUP BY', [part(query.group)] if query.group else []),
+            ('ORDER BY', list(query.order))]
+    return head + tail
+
+
+def assemble(query, have=None, values=None):
+    """The SQL of QUERY as it runs where HAVE holds the names that exist (None: every name).
+
+    VALUES fill the placeholders (``{now}``, ``{item}`` ...); None leaves them, as a template.
+    """
+    if query.sql is not None:
+        return query.sql if values is None else query.sql.format(**values)
+    lines = []
+    for keyword, parts in sql_parts(query):
+        texts = [_select_item(p, text) for p, text in ((p, chosen(p, have)) for p in parts) if text is not None]
+        if not texts:
+            continue
+        if keyword is None:
+            lines.extend(texts)
+        else:
+            lines.append('%s %s' % (keyword, ', '.join(texts)))
+    text = '\n'.join(lines)
+    return text if values is None else text.format(**values)
+
+
+def build_sql(planned, now, have=None):
+    """The SQL of one Planned query; NOW (a datetime, the host's clock) is what ages are measured from."""
+    return assemble(planned.query, have, values_of(planned, now))
 
 
 # ---- results ----------------------------------------------------------------------------------
 
 def mask_rows(query, rows, reveal=False):
-    """ROWS with secret values masked: ``item_params`` values whose intname says key/pass/secret/token."""
-    if reveal or query.name != 'item_params':
+    """ROWS with secrets masked: columns whose name looks secret, and ``value`` where ``intname`` does.
+
+    A parameter row without ``intname`` (a schema without it) cannot say what its value is: masked.
+    """
+    if reveal:
         return rows
-    return [dict(row, value=MASK) if looks_secret(row.get('intname')) and row.get('value') else row
-            for row in rows]
+    masked = []
+    for row in rows:
+        row = dict((column, MASK if value and looks_secret(column) else value) for column, value in row.items())
+        if query.name == 'item_params' and row.get('value') and \
+                ('intname' not in row or looks_secret(row.get('intname'))):
+            row['value'] = MASK
+        masked.append(row)
+    return masked

@@ -14,6 +14,7 @@ import os
 from datetime import datetime
 
 from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import db_settings
+from ansible_collections.billmgr.ops.plugins.module_utils._diskinfo import disk_facts
 from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import (
     LOG as EARLY_STOP_LOG,
     SCAN_LEVELS,
@@ -24,17 +25,15 @@ from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_ar
 from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
 from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogScanError, scan
 from ansible_collections.billmgr.ops.plugins.module_utils._logsources import find_sources
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
-    MysqlClient,
-    MysqlError,
-    find_client,
-    typed_rows,
-)
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import build_sql, plan
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlClient, MysqlError, failure_message, find_client
+from ansible_collections.billmgr.ops.plugins.module_utils._queries import mask_rows, plan
+from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
 from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
 
 SWEEP_SECTIONS = ('license', 'log_errors', 'early_stops', 'database')
-SWEEP_QUERIES = ('stuck_payments', 'itemevent_backlog', 'promised_payments', 'credit_limits')
+SWEEP_QUERIES = ('payments_in_pay', 'itemevent_backlog', 'promised_payments', 'credit_limits', 'reselling_modules')
+# DBHost values that mean this host itself.
+LOCAL_HOSTS = ('localhost', '127.0.0.1', '::1')
 # Enough to count every error type and keep one sample thread each without a large result.
 LOG_SAMPLE_MATCHES = 200
 EARLY_STOP_MATCHES = 20000
@@ -53,10 +52,14 @@ def license_section(request):
     found, secrets = license_facts(run.stdout, layout.licctl_log)
     if run.timed_out:
         raise SectionError('licctl info did not answer within %s seconds' % request.tool_timeout)
-    if run.rc != 0:
-        raise SectionError('licctl info failed (exit status %s): %s'
-                           % (run.rc, mask_all(run.output, secrets) or 'no output'))
     del found['raw']
+    found['exit_status'] = run.rc
+    if run.rc != 0:
+        message = 'licctl info failed (exit status %s): %s' % (run.rc, mask_all(run.output, secrets) or 'no output')
+        # `ID: 0` says what matters even from a failing licctl: no license is linked.
+        if found['id'] is None:
+            raise SectionError(message)
+        found['exit_message'] = message
     return found
 
 
@@ -114,6 +117,25 @@ def _scan_readable(sources, **options):
     return {'matches': matches, 'truncated': truncated}, skipped
 
 
+def _local(settings):
+    """Whether the database server runs on this host, so that its directories are ours to measure."""
+    return bool(settings.socket) or settings.host in LOCAL_HOSTS
+
+
+def _server_disk(server, request):
+    paths = [path for path in (server.get('datadir'), server.get('tmpdir')) if path]
+    if not paths:
+        return []
+    entries = disk_facts([path.rstrip('/') or '/' for path in paths], request.paths['mountinfo'])
+    roles = {}
+    for name in ('datadir', 'tmpdir'):
+        if server.get(name):
+            roles.setdefault((server[name].rstrip('/') or '/'), []).append(name)
+    for entry in entries:
+        entry['holds'] = [role for path in entry['serves'] for role in roles.get(path, [])]
+    return entries
+
+
 def database_section(request):
     settings = db_settings(request.layout)
     client_path = find_client(request.find_tool)
@@ -121,22 +143,36 @@ def database_section(request):
         raise SectionError('no database client (mariadb or mysql) on the host')
     client = MysqlClient(request.runner, client_path, settings, timeout=request.tool_timeout)
     planned = plan(list(SWEEP_QUERIES), {'hours': request.stuck_payment_hours})
-    now = datetime.now()
     try:
-        answers = client.select(';\n'.join(build_sql(entry, now) for entry in planned))
+        found = run_batch(client, planned, datetime.now(), server_paths=True)
     except MysqlError as exc:
-        return {'error': 'the database at %s (%s) did not answer: %s'
-                         % (settings.address, settings.name, mask_all(str(exc), [settings.password]))}
-    rows = dict((entry.label, typed_rows(answer, entry.query.types)) for entry, answer in zip(planned, answers))
-    backlog = (rows.get('itemevent_backlog') or [{}])[0]
-    return {
-        'db': settings.public(),
-        'stuck_payments': rows.get('stuck_payments', []),
-        'itemevent_backlog': {'count': backlog.get('count') or 0, 'oldest': backlog.get('oldest'),
-                              'oldest_age_seconds': backlog.get('oldest_age_seconds')},
-        'promised_payments': rows.get('promised_payments', []),
-        'credit_limits': rows.get('credit_limits', []),
-    }
+        conf_where = request.layout.manager_conf_dir + '/*.conf'
+        return {'error': mask_all(failure_message(exc, settings, conf_where, request.layout.manager),
+                                  [settings.password]),
+                'error_kind': exc.kind, 'db': settings.public()}
+    section = {'db': settings.public(), 'unsupported': {}, 'left_out': {}, 'query_errors': {}}
+    for entry, outcome in zip(planned, found['queries']):
+        rows = None
+        if outcome['missing']:
+            section['unsupported'][entry.label] = outcome['missing']
+        elif 'error' in outcome:
+            section['query_errors'][entry.label] = mask_all(outcome['error'], [settings.password])
+        else:
+            rows = mask_rows(entry.query, outcome['rows'])
+        if outcome['left_out']:
+            section['left_out'][entry.label] = outcome['left_out']
+        # None: not known on this database; [] known to be none.
+        section[entry.label] = rows
+    backlog = section['itemevent_backlog']
+    if backlog is not None:
+        backlog = backlog[0] if backlog else {}
+        section['itemevent_backlog'] = {'count': backlog.get('count') or 0, 'oldest': backlog.get('oldest'),
+                                        'oldest_age_seconds': backlog.get('oldest_age_seconds')}
+    server = found['server'] or {}
+    section['server'] = {'datadir': server.get('datadir'), 'tmpdir': server.get('tmpdir'),
+                         'local': _local(settings)}
+    section['disk'] = _server_disk(server, request) if _local(settings) else []
+    return section
 
 
 GATHERERS = {

@@ -36,8 +36,11 @@ options:
         four more) - V(license) (as M(billmgr.ops.licctl_info) sees it), V(log_errors) (ERROR
         records of O(logs) since O(since), counted by error type with one sample thread each),
         V(early_stops) (billing failures of billmaintain since O(since) and the services it stopped early, with the reason) and
-        V(database) (stuck payments, the item event backlog, promised payments and credit limits,
-        read with the platform's own DB settings as M(billmgr.ops.billmgr_query) does).
+        V(database) (payments in pay per payment method, the item event backlog, promised payments,
+        credit limits, the reselling processing modules, and MariaDB's data directory and tmpdir with
+        the space of their filesystems, read with the platform's own DB settings in one client call
+        as M(billmgr.ops.billmgr_query) does; a look-up the schema cannot serve is listed in
+        C(unsupported), the others still answer).
       - With the sweep's sections one call holds everything the health sweep judges, in one round
         trip per host.
     type: list
@@ -58,7 +61,7 @@ options:
     type: dict
     default: {}
   stuck_payment_hours:
-    description: Payments in status 2 (in pay) older than this many hours count as stuck in the V(database) section.
+    description: Payments in status 2 (in pay) older than this many hours are counted in C(over_hours) of the V(database) section.
     type: int
     default: 2
   supported_os:
@@ -561,7 +564,9 @@ billmgr_facts:
           without C(raw).
       returned: when asked for
       type: dict
-      sample: {id: 123456, linked: true, expires: '2027-03-01', days_left: 98, trial_used: false, fields: {}}
+      sample: {id: 123456, linked: true, expires: '2027-03-01', days_left: 98, activated_before: false,
+               trial_used: false, fields: {JustInstalled: billing.example.com}, lines: [JustInstalled billing.example.com],
+               got_lines: [], exit_status: 0}
     log_errors:
       description: ERROR records since O(since) (only with V(log_errors) or V(sweep) in O(gather)).
       returned: when asked for
@@ -631,24 +636,47 @@ billmgr_facts:
                files: [/usr/local/mgr5/var/billmaintain.log], missing: [], skipped: {}, truncated: false}
     database:
       description:
-        - Look-ups of the sweep (only with V(database) or V(sweep) in O(gather)); C(error) alone when
-          the database did not answer. The password is never returned.
+        - Look-ups of the sweep (only with V(database) or V(sweep) in O(gather)). The password is never returned.
+        - When the database could not be used at all, only C(error), C(error_kind) (V(unreachable),
+          V(refused), V(denied) for error 1044, V(no_database) for 1049, V(timeout) or V(client)) and C(db).
+        - A look-up's value is null when this database cannot serve it (see C(unsupported)) or it failed
+          (see C(query_errors)).
       returned: when asked for
       type: dict
       contains:
-        stuck_payments:
-          description: Rows of the C(stuck_payments) query of M(billmgr.ops.billmgr_query).
+        payments_in_pay:
+          description: Rows of the C(payments_in_pay) query of M(billmgr.ops.billmgr_query), one per payment method.
           type: list
           elements: dict
         itemevent_backlog:
           description: C(count), C(oldest) and C(oldest_age_seconds) of the events waiting.
           type: dict
         promised_payments:
-          description: Rows of the C(promised_payments) query.
+          description: Rows of the C(promised_payments) query (the table as it is).
           type: list
           elements: dict
         credit_limits:
           description: Rows of the C(credit_limits) query.
+          type: list
+          elements: dict
+        reselling_modules:
+          description: Rows of the C(reselling_modules) query (C(pmbillmgr) processing modules).
+          type: list
+          elements: dict
+        unsupported:
+          description: Look-ups not run, with the tables or columns this database lacks.
+          type: dict
+        left_out:
+          description: Columns each look-up went without.
+          type: dict
+        query_errors:
+          description: Look-ups that failed, with the error.
+          type: dict
+        server:
+          description: C(datadir) and C(tmpdir) of the database server, and whether it runs on this host (C(local)).
+          type: dict
+        disk:
+          description: Space and inodes of the filesystems of C(datadir) and C(tmpdir) (entries as in C(disk)), with C(holds).
           type: list
           elements: dict
 '''

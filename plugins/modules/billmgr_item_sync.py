@@ -122,7 +122,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 processing_modules:
-  description: The C(pmbillmgr) processing modules of this billing; empty when it resells nothing.
+  description:
+    - The C(pmbillmgr) processing modules of this billing; empty when it resells nothing, or when the
+      database has no C(processingmodule) table (a warning says so).
+    - C(active) only where the database has that column.
   returned: always
   type: list
   elements: dict
@@ -203,6 +206,8 @@ db:
   sample: {host: localhost, name: billmgr, user: billmgr, config_files: [/usr/local/mgr5/etc/billmgr.conf]}
 '''
 
+from datetime import datetime
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
@@ -221,7 +226,6 @@ from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
     linked_items_sql,
     module_id,
     plan_fix,
-    provider_modules_sql,
     row_text,
     write_sql,
 )
@@ -234,6 +238,13 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
     typed_rows,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, Planned, Query
+from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
+
+IMPORTED_PLANS = Query('imported_plans', 'Tariff plans imported from a provider.', (), {}, imported_plans_sql(),
+                       TYPES['imported_plans'])
+# What RV(processing_modules) holds of each module; `active` only where the schema has it.
+MODULE_COLUMNS = ('id', 'name', 'module', 'active')
 
 
 def _values(row):
@@ -257,10 +268,24 @@ class ItemSync:
                                   **self.result)
 
     def read(self, wanted_module):
-        modules, plans = self.select(provider_modules_sql() + ';\n' + imported_plans_sql(),
-                                     'reading the provider modules and imported plans')
-        self.result['processing_modules'] = typed_rows(modules, TYPES['processing_modules'])
-        self.result['imported_plans'] = typed_rows(plans, TYPES['imported_plans'])
+        # The modules through the named look-up, which selects only the columns this schema has.
+        planned = [Planned('processing_modules', QUERIES['reselling_modules'], {}),
+                   Planned('imported_plans', IMPORTED_PLANS, {})]
+        try:
+            modules, plans = run_batch(self.client, planned, datetime.now())['queries']
+        except MysqlError as exc:
+            modules = plans = {'error': str(exc)}
+        for what, found in (('the provider modules', modules), ('the imported plans', plans)):
+            if 'error' in found:
+                self.module.fail_json(msg='reading %s: the database at %s (%s) failed: %s'
+                                          % (what, self.client.settings.address, self.client.settings.name,
+                                             found['error']), **self.result)
+        if modules['missing']:
+            self.module.warn('this database has no %s: whether it resells cannot be told, so nothing is compared'
+                             % ', '.join(modules['missing']))
+        self.result['processing_modules'] = [dict((key, row[key]) for key in MODULE_COLUMNS if key in row)
+                                             for row in modules.get('rows') or []]
+        self.result['imported_plans'] = plans['rows']
         try:
             chosen = choose_modules(self.result['processing_modules'], wanted_module)
         except DriftError as exc:

@@ -17,19 +17,28 @@ description:
     O(db_password) and O(db_name) override them.
   - The password reaches the client through a temporary option file readable only by its owner and
     removed after the call, never on a command line; it is masked in every message.
-  - "The queries: V(referral) (O(account): the account's C(account2project) rows with partner and
-    referral), V(item_processing_module) (O(item): the processing module serving it),
-    V(item_params) (O(item): its C(itemparam) rows), V(active_providers) (projects that are on),
-    V(item_provider) (O(item): tariff plan and provider of the plan), V(promised_payments) (with the
-    item's status and expiry), V(credit_limits) (subaccounts with C(creditlimit > 0)),
-    V(stuck_payments) (payments in status 2 older than O(hours)), V(itemevent_backlog) (count of
-    C(itemevent) rows and age of the oldest), V(items) (O(ids): status and expiry date),
-    V(item_accounts) (O(ids): balance, credit limit and last paid top-up of the accounts owning the
-    items, one row per subaccount)."
+  - "The queries: V(referral) (O(account): the account's C(account2project) rows as the table holds
+    them, as the runbook's C(SELECT *)), V(item_processing_module) (O(item): the processing module
+    serving it), V(item_params) (O(item): its C(itemparam) rows as the table holds them),
+    V(active_providers) (projects that are on), V(item_provider) (O(item): tariff plan and provider
+    of the plan, an add-on plan's through its parent plan), V(promised_payments) (C(promisepayment)
+    as the table holds it), V(credit_limits) (subaccounts with C(creditlimit > 0)),
+    V(stuck_payments) (payments in status 2 older than O(hours), one row each),
+    V(payments_in_pay) (payments in status 2 per payment method, with its module, the oldest and
+    how many are older than O(hours)), V(itemevent_backlog) (count of C(itemevent) rows and age of
+    the oldest), V(items) (O(ids): status and expiry date), V(reselling_modules) (processing
+    modules of the BILLmanager-integration kind, C(pmbillmgr)), V(item_accounts) (O(ids): balance,
+    credit limit and last paid top-up of the accounts owning the items, one row per subaccount)."
+  - The schema of a real installation is known only in part. All queries go to the server in one
+    client call, which first reads from C(information_schema) which tables and columns exist; each
+    query then selects only the columns that exist. A query that lacks a column it cannot do
+    without is not run and is listed in RV(unsupported) with the missing names; the others still
+    answer. Columns left out are listed in RV(left_out). See the README for what each query needs.
+  - The C(itemcryptedparam) table (encrypted item parameters) is never read.
   - Ids are checked to be plain positive integers before any SQL is built; anything else, such as
     V(1; DROP TABLE item), is refused with a message naming the option.
-  - Values of item parameters whose name says key, pass, secret or token (C(lickey) among them) are
-    replaced with C(********) unless O(reveal_secrets=true).
+  - Values of item parameters whose name says key, pass, secret or token (C(lickey) among them), and
+    columns whose name says so, are replaced with C(********) unless O(reveal_secrets=true).
   - Never changes the database.
 options:
   queries:
@@ -59,7 +68,8 @@ options:
   hours:
     description:
       - For V(stuck_payments), how long a payment must have been in status 2 (in pay) to be listed,
-        unless the element gives its own. A whole number from 0; 1 when given nowhere.
+        and for V(payments_in_pay), to be counted in C(over_hours), unless the element gives its own.
+        A whole number from 0; 1 when given nowhere.
     type: raw
   db_host:
     description:
@@ -87,7 +97,7 @@ options:
     default: false
   timeout:
     description:
-      - Seconds each database call may take before the client is killed and the task fails.
+      - Seconds the database call may take before the client is killed and the task fails.
     type: float
     default: 60
 extends_documentation_fragment:
@@ -117,14 +127,14 @@ EXAMPLES = r'''
     queries:
       - promised_payments
       - credit_limits
-      - {name: stuck_payments, hours: 6}
+      - {name: payments_in_pay, hours: 6}
       - itemevent_backlog
   register: money
 
-- name: Fail when payments hang in status 2
+- name: Fail when payments hang in status 2 for more than 6 hours
   ansible.builtin.assert:
-    that: money.rows.stuck_payments | length == 0
-    fail_msg: "{{ money.rows.stuck_payments | map(attribute='id') | list }} wait for paymethod.checkpay"
+    that: money.rows.payments_in_pay | default([]) | map(attribute='over_hours') | map('default', 0, true) | sum == 0
+    fail_msg: "{{ money.rows.payments_in_pay }}: run paymethod.checkpay if the payment systems credited them"
 
 - name: Two items side by side, and the referral attachment of an account
   billmgr.ops.billmgr_query:
@@ -169,15 +179,31 @@ rows:
     itemevent_backlog:
       - {count: 12, oldest: '2025-03-03T08:01:00', oldest_age_seconds: 5160}
 sql:
-  description: The SQL each query ran (or would have run), keyed like RV(rows).
+  description:
+    - The SQL each query ran, keyed like RV(rows), as built for the columns that exist; before the
+      database answered (or when it did not), the SQL for a schema that has every column.
   returned: always
   type: dict
-  sample: {items: "SELECT i.id, i.status, i.expiredate, i.remoteid\nFROM item i\nWHERE i.id IN (1, 2)\nORDER BY i.id"}
+  sample: {items: "SELECT i.id AS id, i.status AS status, i.expiredate AS expiredate, i.remoteid AS remoteid\nFROM item i\nWHERE i.id IN (1, 2)\nORDER BY i.id"}
 errors:
   description: Queries the server refused, keyed like RV(rows), with its message; empty when all answered.
   returned: always
   type: dict
   sample: {}
+unsupported:
+  description:
+    - Queries not run because this database lacks a table or column they cannot do without, keyed
+      like RV(rows), with the missing names (C(table) or C(table.column)).
+  returned: always
+  type: dict
+  sample: {promised_payments: [promisepayment]}
+left_out:
+  description:
+    - Columns a query would select, or use to join or sort, that this database lacks, keyed like
+      RV(rows); the query ran without them.
+  returned: always
+  type: dict
+  sample: {stuck_payments: [payment.amount, payment.externalid]}
 db:
   description: Where the queries went; never the password.
   returned: always
@@ -212,8 +238,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
     CLIENT_NAMES,
     MysqlClient,
     MysqlError,
+    failure_message,
     find_client,
-    typed_rows,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
 from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
@@ -223,26 +249,14 @@ from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
     mask_rows,
     plan,
 )
+from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
 
 _OVERRIDES = (('db_host', 'DBHost'), ('db_user', 'DBUser'), ('db_password', 'DBPassword'), ('db_name', 'DBName'))
 
 
 def connection_message(error, settings, layout):
     """What to tell an operator when the database was not usable at all."""
-    where = layout.manager_conf_dir + '/*.conf'
-    if error.kind == 'unreachable':
-        return ('the %s database did not answer at %s: %s; check DBHost in %s or that mariadb is running'
-                % (layout.manager, settings.address, error, where))
-    if error.kind == 'refused':
-        return ('the %s database at %s refused user %s: %s; check DBUser and DBPassword in %s'
-                % (layout.manager, settings.address, settings.user, error, where))
-    if error.kind == 'no_database':
-        return ('the database server at %s has no database %s: %s; check DBName in %s'
-                % (settings.address, settings.name, error, where))
-    if error.kind == 'timeout':
-        return ('the %s database at %s did not answer in time: %s; check that mariadb is running and not '
-                'overloaded, or raise timeout' % (layout.manager, settings.address, error))
-    return 'the database client failed: %s' % error
+    return failure_message(error, settings, layout.manager_conf_dir + '/*.conf', layout.manager)
 
 
 def main():
@@ -265,7 +279,7 @@ def main():
     )
     params = module.params
     layout = MgrLayout(params['mgr_root'])
-    result = {'changed': False, 'rows': {}, 'sql': {}, 'errors': {}, 'db': {}}
+    result = {'changed': False, 'rows': {}, 'sql': {}, 'errors': {}, 'unsupported': {}, 'left_out': {}, 'db': {}}
     try:
         check_options(params, numbers=(('timeout', 0, MAX_TIMEOUT, True),), lines=('db_host', 'db_user', 'db_password', 'db_name'))
     except OptionError as exc:
@@ -282,8 +296,7 @@ def main():
     except QueryError as exc:
         module.fail_json(msg=str(exc), **result)
     now = datetime.now()
-    statements = [(entry, build_sql(entry, now)) for entry in planned]
-    result['sql'] = dict((entry.label, sql) for entry, sql in statements)
+    result['sql'] = dict((entry.label, build_sql(entry, now)) for entry in planned)
 
     try:
         settings = db_settings(layout, dict((key, params[option]) for option, key in _OVERRIDES))
@@ -303,19 +316,27 @@ def main():
     client = MysqlClient(Runner(), client_path, settings, timeout=params['timeout'],
                          tmpdir=module.tmpdir)
 
-    for entry, sql in statements:
-        try:
-            answer = client.select(sql)
-        except MysqlError as exc:
-            if exc.kind != 'query':
-                module.fail_json(msg=connection_message(exc, settings, layout), **result)
-            result['errors'][entry.label] = str(exc)
-            continue
-        rows = typed_rows(answer[0] if answer else [], entry.query.types)
-        result['rows'][entry.label] = mask_rows(entry.query, rows, params['reveal_secrets'])
+    try:
+        found = run_batch(client, planned, now)
+    except MysqlError as exc:
+        module.fail_json(msg=connection_message(exc, settings, layout), **result)
+    for entry, outcome in zip(planned, found['queries']):
+        label = entry.label
+        if outcome['sql']:
+            result['sql'][label] = outcome['sql']
+        if outcome['left_out']:
+            result['left_out'][label] = outcome['left_out']
+        if outcome['missing']:
+            result['unsupported'][label] = outcome['missing']
+        elif 'error' in outcome:
+            result['errors'][label] = outcome['error']
+        else:
+            result['rows'][label] = mask_rows(entry.query, outcome['rows'], params['reveal_secrets'])
+    for label, names in result['unsupported'].items():
+        module.warn('%s was not run: this database has no %s' % (label, ', '.join(names)))
     if result['errors']:
         module.fail_json(msg='the database refused %d of %d queries: %s'
-                         % (len(result['errors']), len(statements),
+                         % (len(result['errors']), len(planned),
                             '; '.join('%s: %s' % pair for pair in result['errors'].items())), **result)
     module.exit_json(**result)
 

@@ -13,8 +13,11 @@ description:
   - Runs C(licctl info MANAGER) below O(mgr_root) and returns the license ID, whether a license is
     linked to the server, the expiry date and the days left by the host's clock, and every other
     line C(licctl) prints.
-  - Tells whether a trial license was ever activated on the server, from lines containing C(Got)
-    in C(var/licctl.log); a trial can be activated only once per server.
+  - Tells whether a license was activated on the server before, from lines containing C(Got) in
+    C(var/licctl.log); a trial can be activated only once per server and never after a commercial
+    license, so a trial can then no longer be activated here.
+  - "A C(licctl) that exits non-zero but printed C(ID:) is not a failure (C(ID: 0) means no license
+    is linked); a warning gives its exit status and output."
   - Values of lines whose key looks like a secret (key, password, token) are masked in the result.
   - Never changes the server.
 options:
@@ -88,14 +91,35 @@ license:
       returned: always
       sample: 98
     fields:
-      description: 'Every other C(Key: value) line, keys as printed.'
+      description:
+        - "Every other line as key and value, keys as printed: C(Key: value), or a word and its value
+          (C(JustInstalled billing.example.com))."
       type: dict
       returned: always
-      sample: {JustInstalled: 'no'}
+      sample: {JustInstalled: billing.example.com}
+    lines:
+      description: Every line other than C(ID) and C(Expire), verbatim and in order (secrets masked).
+      type: list
+      elements: str
+      returned: always
+      sample: [JustInstalled billing.example.com]
+    activated_before:
+      description:
+        - Whether C(var/licctl.log) has a line containing C(Got), that is a license was activated on
+          this server before; a trial license can then no longer be activated here.
+        - Null when the log does not exist.
+      type: bool
+      returned: always
+      sample: true
+    got_lines:
+      description: The last three C(Got) lines of C(var/licctl.log).
+      type: list
+      elements: str
+      returned: always
+      sample: ['Mar  1 10:00:00 [9:1] licctl INFO Got license ID 5 for billmgr']
     trial_used:
       description:
-        - Whether C(var/licctl.log) has a line containing C(Got), that is a license was ever received.
-        - Null when the log does not exist.
+        - The former name of RV(license.activated_before), kept for playbooks that read it.
       type: bool
       returned: always
       sample: true
@@ -156,7 +180,13 @@ def main():
     run = Runner().run(argv, module.params['timeout'])
     result['rc'] = run.rc
     found, secrets = license_facts(run.stdout, layout.licctl_log)
-    if run.rc != 0 or run.timed_out:
+    failed = run.rc != 0 or run.timed_out
+    if failed and found['id'] is not None and not run.timed_out:
+        # `ID: N` is the answer that matters (N = 0: not linked), even from a licctl that exits non-zero.
+        module.warn('%s info %s exited with status %s, but printed ID: %s: %s'
+                    % (layout.licctl, manager, run.rc, found['id'], mask_all(run.output, secrets) or 'no output'))
+        failed = False
+    if failed:
         license_info.update(fields=found['fields'], raw=found['raw'])
         module.fail_json(
             msg='%s info %s failed (exit status %s): %s'

@@ -33,7 +33,15 @@ DEFAULT_THRESHOLDS = {
     'itemevent_backlog_max_age_seconds': 900,
     'payments_stuck_hours': 2,
     'require_checkevent': True,
+    'checkevent_max_interval_minutes': 5,
+    'db_disk_used_warning_pct': 80,
+    'db_disk_used_critical_pct': 90,
+    'db_inodes_used_warning_pct': 85,
+    'db_inodes_used_critical_pct': 95,
 }
+
+# Runbook 001's line: checkevent every 5 minutes on a billing that resells through BILLmanager.
+CHECKEVENT_LINE = '*/5 * * * *\t/usr/local/mgr5/sbin/mgrctl -m billmgr checkevent >/dev/null 2>&1'
 
 REMEDIATE = "playbooks/remediate.yml -e '{\"billmgr_remediate\": [\"%s\"]}'"
 
@@ -120,27 +128,39 @@ def check_clock(facts, limits):
     return found
 
 
+MOUNT_EVIDENCE = ('mount', 'fs_type', 'size_bytes', 'avail_bytes', 'used_pct', 'inodes_used_pct', 'serves')
+
+
+def _level(value, limits, name):
+    """WARNING or CRITICAL when VALUE reaches ``NAME_warning_pct`` or ``NAME_critical_pct``, else None."""
+    if value is None or value < limits[name + '_warning_pct']:
+        return None
+    return CRITICAL if value >= limits[name + '_critical_pct'] else WARNING
+
+
+def _mounts(entries):
+    """The disk entries that were measured."""
+    return [mount for mount in entries or [] if isinstance(mount, dict) and not mount.get('error')]
+
+
 def check_disk(facts, limits):
     disks = facts.get('disk')
     if not isinstance(disks, list):
         return []
     found = []
-    for mount in disks:
-        if not isinstance(mount, dict) or mount.get('error'):
-            continue
-        evidence = {key: mount.get(key) for key in ('mount', 'fs_type', 'size_bytes', 'avail_bytes',
-                                                    'used_pct', 'inodes_used_pct', 'serves')}
+    for mount in _mounts(disks):
+        evidence = {key: mount.get(key) for key in MOUNT_EVIDENCE}
         used, inodes = mount.get('used_pct'), mount.get('inodes_used_pct')
-        if used is not None and used >= limits['disk_used_warning_pct']:
+        if _level(used, limits, 'disk_used'):
             found.append(finding(
-                'disk_low', CRITICAL if used >= limits['disk_used_critical_pct'] else WARNING,
+                'disk_low', _level(used, limits, 'disk_used'),
                 '%s is %s%% full' % (mount.get('mount'), _pct(used)), evidence,
                 'Free space on %s: rotated logs in var/logs/, a debug level left at 9 (see '
                 'debug_left_on), old backups; or grow the filesystem.' % mount.get('mount'),
                 key=mount.get('mount')))
-        if inodes is not None and inodes >= limits['inodes_used_warning_pct']:
+        if _level(inodes, limits, 'inodes_used'):
             found.append(finding(
-                'inodes_low', CRITICAL if inodes >= limits['inodes_used_critical_pct'] else WARNING,
+                'inodes_low', _level(inodes, limits, 'inodes_used'),
                 '%s has %s%% of its inodes used' % (mount.get('mount'), _pct(inodes)), evidence,
                 'Remove the many small files filling %s (session and temporary files are the usual '
                 'cause): find %s -xdev -type f | cut -d/ -f1-5 | sort | uniq -c | sort -n.'
@@ -212,18 +232,50 @@ def check_platform(facts, limits):
     return found
 
 
+def resells(facts):
+    """Whether the host resells through a BILLmanager-integration module: True, False, or None (unknown).
+
+    A module counts when it is on (``active``), or, where the schema has no ``active`` column, when
+    it serves items that are not deleted; with neither known, any such module counts.
+    """
+    db = _section(facts, 'database')
+    modules = db.get('reselling_modules') if db else None
+    if modules is None:
+        return None
+    for module in modules:
+        if module.get('active') is not None:
+            if module['active'] in ('on', 1, '1', True):
+                return True
+        elif module.get('items') is None or module['items'] > 0:
+            return True
+    return False
+
+
 def check_cron(facts, limits):
     cron = _section(facts, 'cron')
-    if cron is None or not limits['require_checkevent']:
+    if cron is None or not limits['require_checkevent'] or not resells(facts):
         return []
     checkevent = cron.get('checkevent') or {}
-    if checkevent.get('present'):
+    fix = "Add the runbook's line to root's crontab: %s, or %s." % (
+        CHECKEVENT_LINE.replace('\t', ' '), REMEDIATE % 'checkevent_missing')
+    if not checkevent.get('present'):
+        return [finding('checkevent_missing', WARNING,
+                        "root's crontab has no checkevent line: events from the provider billing are not applied",
+                        {'platform_lines': cron.get('platform_lines') or [],
+                         'commented_out': checkevent.get('commented_out'), 'runbook_line': CHECKEVENT_LINE},
+                        fix)]
+    schedule = checkevent.get('schedule') or {}
+    interval = schedule.get('interval_minutes')
+    if interval is not None and interval <= limits['checkevent_max_interval_minutes']:
         return []
-    return [finding('checkevent_missing', WARNING,
-                    "root's crontab has no checkevent line: events from the provider billing are not applied",
-                    {'platform_lines': cron.get('platform_lines') or []},
-                    'Add */5 * * * * /usr/local/mgr5/sbin/mgrctl -m billmgr checkevent >/dev/null 2>&1 to '
-                    "root's crontab, or " + REMEDIATE % 'checkevent_missing' + '.')]
+    how_often = 'every %d minutes' % interval if interval is not None else 'on an irregular schedule (%s)' % (
+        schedule.get('text'),)
+    return [finding('checkevent_slow', WARNING,
+                    'checkevent runs %s, less often than every %d minutes: provider events wait that long'
+                    % (how_often, limits['checkevent_max_interval_minutes']),
+                    {'line': checkevent.get('line'), 'schedule': schedule.get('text'), 'interval_minutes': interval,
+                     'runbook_line': CHECKEVENT_LINE},
+                    "Make the line run every 5 minutes as the runbook's: %s" % CHECKEVENT_LINE.replace('\t', ' '))]
 
 
 def check_debug(facts, limits):
@@ -256,13 +308,23 @@ def check_license(facts, limits):
     if lic is None:
         return []
     found = []
-    evidence = {key: lic.get(key) for key in ('id', 'expires', 'days_left')}
+    evidence = {key: lic.get(key) for key in ('id', 'expires', 'expires_text', 'days_left')}
+    if lic.get('exit_message'):
+        evidence['licctl_error'] = lic['exit_message']
     if not lic.get('linked'):
         found.append(finding('license_unlinked', CRITICAL,
                              'No license is linked to this server (licctl info billmgr: ID: %s)' % lic.get('id'),
                              evidence,
                              'Link it: licctl fetch billmgr <activation key> (a new key from the client area; '
                              'the key can be changed once a month), or ' + REMEDIATE % 'license_unlinked' + '.'))
+    elif lic.get('expires') is None:
+        raw = lic.get('expires_text')
+        found.append(finding('license_expiry_unknown', INFO,
+                             'licctl info printed %s: when the license expires is not known'
+                             % ('Expire %r, which is not a date we read' % raw if raw else 'no Expire line'),
+                             dict(evidence, lines=lic.get('lines') or []),
+                             'Read licctl info billmgr yourself, or the license in the client area; tell us the '
+                             'form so that it can be read.'))
     else:
         days = lic.get('days_left')
         if days is not None and days <= limits['license_expiring_warning_days']:
@@ -273,11 +335,13 @@ def check_license(facts, limits):
                                                         else 'in %d day(s) (%s)' % (days, lic.get('expires'))),
                                  evidence,
                                  'Renew the license in the client area, then licctl fetch billmgr to refresh it.'))
-    if lic.get('trial_used'):
-        found.append(finding('trial_used', INFO, 'A trial license was already activated on this server',
-                             {'trial_used': True},
-                             'A trial can be activated once per server: only a commercial license can be '
-                             'linked here now.'))
+    if lic.get('activated_before', lic.get('trial_used')):
+        found.append(finding('trial_unavailable', INFO,
+                             'A license was activated on this server before (licctl.log has Got lines): a trial '
+                             'license can no longer be activated here',
+                             {'got_lines': lic.get('got_lines') or []},
+                             'Nothing to fix; link a commercial license here (a trial is activated only once per '
+                             'server, and never after a commercial one).'))
     return found
 
 
@@ -359,46 +423,150 @@ def check_early_stops(facts, limits):
 
 
 # ---------------------------------------------------------------- database
+# How a database that could not be used is reported: by what went wrong, not always as "unreachable".
+_DB_FAILURES = {
+    'unreachable': ('database_unreachable', 'The billmgr database did not answer',
+                    'Check that MariaDB/MySQL runs and that DBHost in etc/billmgr.conf.d/*.conf is right.'),
+    'timeout': ('database_unreachable', 'The billmgr database did not answer in time',
+                'Check that MariaDB/MySQL runs and is not overloaded.'),
+    'refused': ('database_unreachable', 'The billmgr database refused the login',
+                'Check DBUser and DBPassword in etc/billmgr.conf.d/*.conf.'),
+    'denied': ('database_access_denied', 'The database user may log in but not use the billmgr database',
+               'Grant the user of DBUser access to the database of DBName (GRANT ALL ON billmgr.* TO ...), or '
+               'correct DBName in etc/billmgr.conf.d/*.conf.'),
+    'no_database': ('database_missing', 'The database server has no database of the name DBName gives',
+                    'Correct DBName in etc/billmgr.conf.d/*.conf, or restore the database from a backup.'),
+}
+
+
+PAYMENT_EVIDENCE = ('paymethod', 'paymethod_name', 'paymethod_module', 'count', 'over_hours', 'oldest',
+                    'oldest_age_seconds')
+
+
+def _age(seconds):
+    if seconds is None:
+        return 'age unknown'
+    return '%d h' % (seconds // 3600) if seconds >= 3600 else '%d min' % (seconds // 60)
+
+
+def check_database_access(db, limits):
+    kind = db.get('error_kind')
+    if kind not in _DB_FAILURES:
+        # No client, or output we cannot read: the sweep is incomplete (check_incomplete), not the database.
+        return []
+    check_id, summary, fix = _DB_FAILURES[kind]
+    return [finding(check_id, CRITICAL, summary, {'error': db['error'], 'kind': kind}, fix)]
+
+
+def check_query_support(db, limits):
+    found = []
+    for label, names in sorted((db.get('unsupported') or {}).items()):
+        found.append(finding('query_unsupported', INFO,
+                             'The look-up %s cannot run on this database: it has no %s' % (label, ', '.join(names)),
+                             {'query': label, 'missing': names, 'left_out': (db.get('left_out') or {}).get(label, [])},
+                             'Nothing to fix on the server; the checks built on %s are skipped here. Tell us the '
+                             "schema's names (SHOW COLUMNS) so the look-up can use them." % label, key=label))
+    for label, error in sorted((db.get('query_errors') or {}).items()):
+        found.append(finding('query_failed', WARNING, 'The look-up %s failed: %s' % (label, error),
+                             {'query': label, 'error': error},
+                             'Run the SQL of billmgr.ops.billmgr_query for %s by hand (mysql billmgr) and '
+                             'read the error.' % label, key=label))
+    return found
+
+
+def check_payments(db, limits):
+    methods = db.get('payments_in_pay')
+    if not methods:
+        return []
+    limit = limits['payments_stuck_hours']
+    aged = [row for row in methods if (row.get('over_hours') or 0) > 0]
+    unknown_age = [row for row in methods if row.get('oldest_age_seconds') is None]
+    if not aged and not unknown_age:
+        return []
+    evidence = {'count': sum(row.get('count') or 0 for row in methods),
+                'over_hours': sum(row.get('over_hours') or 0 for row in methods), 'hours': limit,
+                'paymethods': [dict((key, row.get(key)) for key in PAYMENT_EVIDENCE) for row in methods]}
+    parts = ['%s: %d (oldest %s)' % (row.get('paymethod_name') or 'payment method %s' % row.get('paymethod'),
+                                     row.get('count') or 0, _age(row.get('oldest_age_seconds')))
+             for row in methods]
+    fix = ('If the payment system credited them and their status did not change, re-sync: mgrctl -m billmgr '
+           'paymethod.checkpay, or %s. Payments never paid (abandoned checkouts) stay in pay: they are '
+           'not an error.' % (REMEDIATE % 'payments_stuck'))
+    if aged:
+        return [finding('payments_stuck', WARNING, '%d payment(s) in status 2 (in pay) for over %s h; per method: %s'
+                        % (evidence['over_hours'], limit, '; '.join(parts)), evidence, fix)]
+    return [finding('payments_stuck', INFO, '%d payment(s) in status 2 (in pay), their age not known; per method: %s'
+                    % (evidence['count'], '; '.join(parts)), evidence, fix)]
+
+
+def check_itemevents(db, limits):
+    backlog = db.get('itemevent_backlog')
+    if not backlog or not backlog.get('count'):
+        return []
+    age = backlog.get('oldest_age_seconds')
+    fix = 'Run mgrctl -m billmgr checkevent and make sure its cron line exists (playbooks/reselling.yml).'
+    if age is None:
+        return [finding('itemevent_backlog', INFO, '%d provider event(s) waiting; their age is not known '
+                        '(itemevent has no creation time here)' % backlog['count'], backlog, fix)]
+    if age <= limits['itemevent_backlog_max_age_seconds']:
+        return []
+    return [finding('itemevent_backlog', WARNING, '%d provider event(s) waiting, the oldest for %d min'
+                    % (backlog['count'], age // 60), backlog, fix)]
+
+
+def check_money_context(db, limits):
+    found = []
+    promised = db.get('promised_payments') or []
+    if promised:
+        found.append(finding('promised_payments', INFO, '%d promised payment(s) on record' % len(promised),
+                             {'count': len(promised), 'rows': promised[:20]},
+                             'Nothing to do unless they are overdue; they explain services kept on credit.'))
+    credit = db.get('credit_limits') or []
+    if credit:
+        accounts = sorted(set(row.get('account') for row in credit))
+        found.append(finding('credit_limits', INFO, '%d account(s) have a credit limit above zero' % len(accounts),
+                             {'count': len(accounts), 'rows': credit[:20]},
+                             'Nothing to do; a credit limit lets overage be charged instead of stopping services.'))
+    return found
+
+
+def check_db_disk(db, limits):
+    found = []
+    for mount in _mounts(db.get('disk')):
+        holds = ' and '.join(mount.get('holds') or []) or 'database files'
+        evidence = {key: mount.get(key) for key in MOUNT_EVIDENCE + ('holds',)}
+        used, inodes = mount.get('used_pct'), mount.get('inodes_used_pct')
+        if _level(used, limits, 'db_disk_used'):
+            found.append(finding(
+                'db_disk_low', _level(used, limits, 'db_disk_used'),
+                "%s (MariaDB's %s) is %s%% full" % (mount.get('mount'), holds, _pct(used)), evidence,
+                'Free space on %s: MariaDB stops writing when its data directory fills, and large sorts fail '
+                'when its tmpdir does; old binary logs and dumps are the usual cause.' % mount.get('mount'),
+                key=mount.get('mount')))
+        if _level(inodes, limits, 'db_inodes_used'):
+            found.append(finding(
+                'db_inodes_low', _level(inodes, limits, 'db_inodes_used'),
+                "%s (MariaDB's %s) has %s%% of its inodes used" % (mount.get('mount'), holds, _pct(inodes)),
+                evidence, 'Remove the many small files on %s.' % mount.get('mount'), key=mount.get('mount')))
+    return found
+
+
 def check_database(facts, limits):
     db = facts.get('database')
     if not isinstance(db, dict):
         return []
     if db.get('error'):
-        return [finding('database_unreachable', CRITICAL, 'The billmgr database did not answer', {'error': db['error']},
-                        'Check that MariaDB/MySQL runs and that DBHost/DBUser/DBName in '
-                        'etc/billmgr.conf.d/*.conf are right.')]
+        return check_database_access(db, limits)
     found = []
-    backlog = db.get('itemevent_backlog') or {}
-    if backlog.get('count') and (backlog.get('oldest_age_seconds') or 0) > limits['itemevent_backlog_max_age_seconds']:
-        found.append(finding('itemevent_backlog', WARNING,
-                             '%d provider event(s) waiting, the oldest for %d min' % (
-                                 backlog['count'], backlog['oldest_age_seconds'] // 60), backlog,
-                             'Run mgrctl -m billmgr checkevent and make sure its cron line exists '
-                             '(playbooks/reselling.yml).'))
-    stuck = db.get('stuck_payments') or []
-    if stuck:
-        found.append(finding('payments_stuck', WARNING,
-                             '%d payment(s) stuck in status 2 (in pay) for over %s h' % (
-                                 len(stuck), limits['payments_stuck_hours']),
-                             {'payments': stuck[:20], 'count': len(stuck)},
-                             'Re-sync with the payment systems: mgrctl -m billmgr paymethod.checkpay, or '
-                             + REMEDIATE % 'payments_stuck' + '.'))
-    promised = db.get('promised_payments') or []
-    if promised:
-        found.append(finding('promised_payments', INFO, '%d service(s) run on a promised payment' % len(promised),
-                             {'count': len(promised), 'rows': promised[:20]},
-                             'Nothing to do unless they are overdue; they explain services kept on credit.'))
-    credit = db.get('credit_limits') or []
-    if credit:
-        found.append(finding('credit_limits', INFO, '%d account(s) have a credit limit above zero' % len(credit),
-                             {'count': len(credit), 'rows': credit[:20]},
-                             'Nothing to do; a credit limit lets overage be charged instead of stopping services.'))
+    for check in (check_query_support, check_payments, check_itemevents, check_money_context, check_db_disk):
+        found.extend(check(db, limits))
     return found
 
 
 def check_incomplete(facts, limits):
     broken = sorted(name for name, section in facts.items()
-                    if isinstance(section, dict) and section.get('error') and name != 'database')
+                    if isinstance(section, dict) and section.get('error')
+                    and (name != 'database' or section.get('error_kind') not in _DB_FAILURES))
     if not broken:
         return []
     return [finding('sweep_incomplete', WARNING, 'Part of the sweep failed: %s' % ', '.join(broken),

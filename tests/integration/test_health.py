@@ -22,7 +22,7 @@ INJECTED = {
     'bm08': {('log_errors', 'warning'), ('services_stopped_early', 'warning')},
     'bm09': {('os_unsupported', 'warning'), ('license_expiring', 'warning')},
 }
-ALLOWED_INFO = {'promised_payments', 'credit_limits', 'trial_used', 'log_errors'}
+ALLOWED_INFO = {'promised_payments', 'credit_limits', 'trial_unavailable', 'log_errors'}
 
 
 @pytest.fixture(scope='module')

@@ -22,7 +22,7 @@ FIXES = ['license_unlinked', 'checkevent_missing', 'payments_stuck', 'debug_left
 # The host each fault was injected on; bm01 is healthy and bm07's license fetch always fails.
 FAULTY = {'bm02': 'license_unlinked', 'bm03': 'checkevent_missing', 'bm04': 'payments_stuck',
           'bm05': 'debug_left_on', 'bm06': 'platform_down'}
-FIXABLE = 'all:!bm07'
+FIXABLE = 'all:!bm07:!bm08'
 LICENSE_KEY = 'LABKEY-5d1c9e7a3f0b42e8'
 # What a host's state looks like from the controller side: what each fix changes.
 WATCHED = ['etc/debug.conf', 'lab/license.json', 'lab/platform.json']
@@ -217,6 +217,26 @@ def test_a_fix_that_does_not_take_is_still_failing_and_never_shows_the_key(fleet
     assert LICENSE_KEY not in proc.stdout + proc.stderr
     # The key did reach licctl on the host, which logs it as the real client does.
     assert LICENSE_KEY in fleet.lab.host_path('bm07', 'var/licctl.log').read_text()
+
+
+def test_checkpay_runs_once_and_payments_left_in_pay_are_told_not_failed(fleet):
+    # bm08: 1 payment the payment system credited, 2 abandoned checkouts; all 3 in pay for hours.
+    sql = fleet.lab.host_path('bm08', 'lab/gateway.json').read_text()
+    assert len(json.loads(sql)['paid']) == 1
+    proc = remediate(fleet, ['payments_stuck'], limit='bm08')
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    (fix,) = results(proc.stdout)['bm08']['fixes']
+    assert fix['status'] == 'fixed', fix
+    assert 'paymethod.checkpay ran once: 3 payment(s) in pay before, 2 after (still pending' in fix['detail'], fix
+    assert 'fixed: bm08 payments_stuck' in proc.stdout and 'still failing: none' in proc.stdout
+    # The two still in pay are reported by the next sweep, per payment method.
+    report_dir = fleet.report_dir.parent / 'bm08-reports'
+    swept = {'billmgr_report_dir': str(report_dir), 'billmgr_health_fail_on': 'never'}
+    proc = fleet.lab.playbook(HEALTH, limit='bm08', extra_vars=swept)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    (host,) = json.loads((report_dir / 'latest' / 'report.json').read_text())['hosts']
+    (stuck,) = [f for f in host['findings'] if f['id'] == 'payments_stuck']
+    assert stuck['evidence']['count'] == 2 and stuck['evidence']['paymethods'][0]['paymethod_module'] == 'pmpaymaster'
 
 
 def test_a_fix_this_role_does_not_know_is_refused(fleet):

@@ -29,6 +29,8 @@ RESELLER_MODULE_ID = 5
 RESELLER_ACCOUNT_BASE = 900  # the provider's account for reseller host N is 900 + N
 IMPORTED_PLAN_BASE = 20  # a reseller's imported plans get ids from here
 STUCK_MIN_AGE = timedelta(hours=7)
+# Every itemcryptedparam value starts with it, so a test can tell one anywhere in an output.
+CRYPTED_MARK = "CRYPTED-LAB-"
 
 # (intname, name, kind, cost); ids are positions from 1, the same on every host of a fleet.
 PLANS = (
@@ -130,10 +132,132 @@ TABLES = ('currency', 'project', 'account', 'subaccount', 'account2project', 'pr
           'payment')
 
 
-def schema_sql() -> str:
-    drops = ''.join(f'DROP TABLE IF EXISTS `{table}`;\n' for table in reversed(TABLES))
-    body = SCHEMA.replace('\n);', '\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;')
-    return drops + body.lstrip('\n')
+# Columns only the public variant has, and the one table only it has (encrypted item parameters).
+PUBLIC_EXTRA = {
+    'payment': {'paymethodamount': 'DECIMAL(12,2) NULL', 'subaccountamount': 'DECIMAL(12,2) NULL',
+                'externalid': 'VARCHAR(64) NULL'},
+    'paymethod': {'currency': 'INT NULL'},
+    'item': {'opendate': 'DATETIME NULL'},
+    'pricelist': {'parent': 'INT NULL'},
+    'itemcryptedparam': {'id': 'INT AUTO_INCREMENT PRIMARY KEY', 'item': 'INT NOT NULL',
+                         'intname': 'VARCHAR(64) NOT NULL', 'value': 'TEXT'},
+}
+
+# The schema variants a lab host can have (setting `schema`): table -> columns, None for every table
+# and column of SCHEMA.  `public`: the names public code that queries real billmgr databases shows;
+# `minimal`: only the tables the runbooks name and the columns they name (a table whose columns
+# no runbook names keeps only `id`).
+SCHEMA_VARIANTS = {
+    'lab': None,
+    'public': {
+        'payment': ('id', 'paymethod', 'status', 'createdate', 'paymethodamount', 'subaccountamount', 'number',
+                    'externalid'),
+        'paymethod': ('id', 'name', 'module', 'active', 'currency'),
+        'item': ('id', 'status', 'expiredate', 'remoteid', 'processingmodule', 'pricelist', 'parent', 'createdate',
+                 'opendate'),
+        'pricelist': ('id', 'intname', 'project', 'parent'),
+        'account2project': ('account', 'project'),
+        'itemparam': ('item', 'intname', 'value'),
+        'itemcryptedparam': ('id', 'item', 'intname', 'value'),
+        'project': ('id', 'name'),
+        'processingmodule': ('id', 'name', 'module'),
+    },
+    'minimal': {
+        'account2project': ('account',),
+        'item': ('id', 'processingmodule', 'pricelist', 'remoteid', 'status', 'expiredate'),
+        'itemparam': ('item', 'intname', 'value'),
+        'project': ('id', 'active'),
+        'pricelist': ('id', 'project', 'intname'),
+        'promisepayment': ('id',),
+        'subaccount': ('account', 'creditlimit'),
+        'itemevent': ('id',),
+    },
+}
+SCHEMA_NAMES = tuple(SCHEMA_VARIANTS)
+
+
+def _split_top(text):
+    """TEXT split at commas outside parentheses (``DECIMAL(12,2)`` and ``ENUM('on','off')`` stay whole)."""
+    parts, depth, current = [], 0, ''
+    for char in text:
+        if char == ',' and depth == 0:
+            parts.append(current.strip())
+            current = ''
+            continue
+        depth += {'(': 1, ')': -1}.get(char, 0)
+        current += char
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
+def lab_tables() -> dict:
+    """SCHEMA as ``{table: ([(column, definition)], [key definitions])}``, in order."""
+    tables = {}
+    for block in SCHEMA.split('CREATE TABLE ')[1:]:
+        name, _paren, body = block.partition(' (')
+        columns, keys = [], []
+        for item in _split_top(body.rsplit(')', 1)[0]):
+            if item.split()[0] in ('KEY', 'UNIQUE', 'PRIMARY'):
+                keys.append(item)
+            else:
+                column, _space, definition = item.partition(' ')
+                columns.append((column, definition))
+        tables[name.strip()] = (columns, keys)
+    return tables
+
+
+def variant_columns(variant: str = 'lab') -> dict:
+    """``{table: [column, ...]}`` of VARIANT, in creation order."""
+    chosen = SCHEMA_VARIANTS[variant]
+    if chosen is None:
+        return {table: [column for column, _d in columns] for table, (columns, _k) in lab_tables().items()}
+    return {table: list(columns) for table, columns in chosen.items()}
+
+
+def _key_columns(key):
+    return [name.strip() for name in key[key.index('(') + 1:key.rindex(')')].split(',')]
+
+
+def schema_sql(variant: str = 'lab') -> str:
+    """The CREATE TABLEs of VARIANT, after dropping every table any variant has."""
+    if variant not in SCHEMA_VARIANTS:
+        raise ValueError(f'unknown schema variant {variant!r}; the lab has {", ".join(SCHEMA_NAMES)}')
+    lab = lab_tables()
+    every = list(TABLES) + [table for table in PUBLIC_EXTRA if table not in TABLES]
+    drops = ''.join(f'DROP TABLE IF EXISTS `{table}`;\n' for table in reversed(every))
+    creates = []
+    for table, columns in variant_columns(variant).items():
+        defined, keys = lab.get(table, ([], []))
+        definitions = dict(defined)
+        definitions.update(PUBLIC_EXTRA.get(table, {}))
+        lines = [f'{column} {definitions[column]}' for column in columns]
+        lines += [key for key in keys if all(name in columns for name in _key_columns(key))]
+        creates.append(f'CREATE TABLE {table} (\n  ' + ',\n  '.join(lines)
+                       + '\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n')
+    return drops + ''.join(creates)
+
+
+def _public_values(table, row):
+    """ROW with the public-only columns of TABLE filled in from what the lab rows hold."""
+    full = dict(row)
+    if table == 'payment':
+        full.setdefault('paymethodamount', row.get('amount'))
+        full.setdefault('subaccountamount', row.get('amount'))
+        full.setdefault('externalid', f'gw-{row["id"]}' if row.get('status') == PAY_PAID else None)
+    elif table == 'paymethod':
+        full.setdefault('currency', RUB)
+    elif table == 'item':
+        full.setdefault('opendate', row.get('createdate'))
+    elif table == 'pricelist':
+        full.setdefault('parent', None)
+    return full
+
+
+def variant_rows(tables: dict, variant: str = 'lab') -> dict:
+    """The seed's TABLES cut to the tables and columns VARIANT holds."""
+    return {table: [{name: _public_values(table, row).get(name) for name in names} for row in tables.get(table, [])]
+            for table, names in variant_columns(variant).items()}
 
 
 @dataclass
@@ -161,10 +285,11 @@ class LinkedItem:
 
 @dataclass
 class Seed:
-    tables: dict = field(default_factory=lambda: {table: [] for table in TABLES})
+    tables: dict = field(default_factory=lambda: {table: [] for table in TABLES + ('itemcryptedparam',)})
     early_stops: list = field(default_factory=list)
     active_items: list = field(default_factory=list)  # the items billmaintain bills daily
     module_logs: list = field(default_factory=list)  # modules that keep their own var/<module>.log
+    gateway_paid: list = field(default_factory=list)  # in-pay payments the fake payment gateway has as paid
 
     def add(self, table, **row):
         self.tables[table].append(row)
@@ -337,6 +462,9 @@ class _HostSeeder:
             lic = self._item(account, 'ispmgr-lite', ACTIVE, expires, parent=vds, name='ISPmanager license')
             self._param(lic, 'lickey', f'{rng.getrandbits(128):032x}')
             self._param(lic, 'licid', str(rng.randint(1000000, 9999999)))
+            # Only the public schema has the table; its value must never reach any output.
+            self.seed.add('itemcryptedparam', id=len(self.seed.rows('itemcryptedparam')) + 1, item=lic,
+                          intname='panel_password', value=f'{CRYPTED_MARK}{rng.getrandbits(64):016x}')
         # The first five clients hold one service in each status, so every host has all of them.
         statuses = [account] if account <= PROCESSING else []
         statuses += [rng.choice((ORDERED, ACTIVE, ACTIVE, ACTIVE, SUSPENDED, DELETED, PROCESSING))
@@ -422,12 +550,17 @@ class _HostSeeder:
                               paymethod=rng.choice((1, ONLINE_PAYMETHOD)), status=status, createdate=created,
                               paydate=created + timedelta(minutes=rng.randint(1, 90)) if status == PAY_PAID else None,
                               amount=Decimal(rng.randint(100, 20000)), number=f'{self.spec.index}-{payment_id}')
-        for _stuck in range(self.spec.fault('payments_stuck', 0)):
+        # Stuck: credited at the payment system (the fake gateway has them as paid), status still 2.
+        # Abandoned: checkouts nobody paid; in status 2 as long, but checkpay leaves them there.
+        stuck = self.spec.fault('payments_stuck', 0)
+        for number in range(stuck + self.spec.settings.get('payments_abandoned', 0)):
             payment_id += 1
             created = self.now - STUCK_MIN_AGE - timedelta(seconds=rng.randint(0, 33 * 3600))
             self.seed.add('payment', id=payment_id, subaccount=2000 + rng.choice(clients),
                           paymethod=ONLINE_PAYMETHOD, status=PAY_IN_PAY, createdate=created, paydate=None,
                           amount=Decimal(rng.randint(100, 20000)), number=f'{self.spec.index}-{payment_id}')
+            if number < stuck:
+                self.seed.gateway_paid.append(payment_id)
 
     def _itemevents(self):
         backlog = self.spec.settings.get('itemevent_backlog', 0)
@@ -468,8 +601,9 @@ def sql_literal(value) -> str:
     return f"'{text}'"
 
 
-def render_inserts(tables: dict, chunk: int = 200) -> str:
+def render_inserts(tables: dict, chunk: int = 200, variant: str = 'lab') -> str:
     statements = []
+    tables = variant_rows(tables, variant)
     for table, rows in tables.items():
         for start in range(0, len(rows), chunk):
             part = rows[start:start + chunk]

@@ -203,6 +203,14 @@ SETTINGS = (
            default=2.0, minimum=0, maximum=600),
     Option('itemevent_backlog', 'setting', 'int', 'itemevent rows waiting for checkevent (4 on a reseller)',
            default=0, reseller_default=4, minimum=0, maximum=500),
+    Option('schema', 'setting', 'choice', "the database schema: today's lab schema, the names public code shows, "
+           "or only the runbooks' tables and the columns they name", default='lab',
+           choices=('lab', 'public', 'minimal')),
+    Option('payments_abandoned', 'setting', 'int', 'payments in status 2 for more than 6 hours that the fake '
+           'payment gateway never got paid (abandoned checkouts): checkpay leaves them in pay',
+           default=0, minimum=0, maximum=200),
+    Option('checkevent_minutes', 'setting', 'int', "root's crontab runs checkevent every this many minutes "
+           '(runbook 001: 5; 60 is hourly)', default=5, minimum=1, maximum=60),
 )
 
 OPTIONS = {option.name: option for option in FAULTS + SETTINGS}

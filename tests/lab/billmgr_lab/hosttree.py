@@ -106,6 +106,8 @@ def build_host(spec, fleet, host_dir: Path, db: DbSettings, now: datetime | None
     _install_programs(mgr_root)
     _write_etc(mgr_root, spec, db)
     _write_lab_state(mgr_root, spec, db, now, license_id)
+    # What the fake payment gateway has as paid: the only in-pay payments checkpay settles.
+    _write(mgr_root / 'lab' / 'gateway.json', json.dumps({'paid': seed.gateway_paid}, indent=1) + '\n')
     var = mgr_root / 'var'
     (var / 'run').mkdir(parents=True)
     write_logs(var, spec, fleet, now, seed)
@@ -120,8 +122,8 @@ def build_host(spec, fleet, host_dir: Path, db: DbSettings, now: datetime | None
         var_inodes_pct=spec.fault('inode_pressure'),
         db=db,
         db_up=not spec.fault('db_down'),
-        schema_sql=dbseed.schema_sql(),
-        seed_sql=dbseed.render_inserts(seed.tables),
+        schema_sql=dbseed.schema_sql(spec.settings['schema']),
+        seed_sql=dbseed.render_inserts(seed.tables, variant=spec.settings['schema']),
     )
 
 
@@ -259,7 +261,11 @@ def crontab_text(spec) -> str:
             command = f'{MGR_MOUNT}/sbin/cron-billmgr sbin/mgrctl -m {MANAGER} checkevent'
         else:
             command = f'{MGR_MOUNT}/sbin/mgrctl -m {MANAGER} checkevent'
-        lines.append(f'*/5 * * * * {command} >/dev/null 2>&1')
+        # The shape of runbook 001: its comment line, then the schedule and a tab before the command.
+        lines.append('## BILLmanager get item events from remote BILLmanager')
+        minutes = spec.settings.get('checkevent_minutes', 5)
+        schedule = '0 * * * *' if minutes == 60 else f'*/{minutes} * * * *'
+        lines.append(f'{schedule}\t{command} >/dev/null 2>&1')
     return '\n'.join(lines) + '\n'
 
 

@@ -15,6 +15,7 @@ import socket as socketlib
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 SEARCH_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
@@ -156,6 +157,18 @@ class MariaDBServer:
         if result.returncode != 0:
             raise MariaDBError(result.stderr.strip() or f'mariadb exited with {result.returncode}')
         return result.stdout
+
+
+@contextmanager
+def running_server(basedir: Path):
+    """A MariaDBServer installed and started in BASEDIR for the block, stopped after it."""
+    server = MariaDBServer(basedir)
+    server.install()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _string(value: str) -> str:

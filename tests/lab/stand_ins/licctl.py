@@ -31,7 +31,8 @@ def info(host):
         lines += ['Expire: %s' % expire,
                   'Type: %s' % lic.get('type', 'commercial'),
                   'Status: %s' % ('expired' if expire < today() else 'active')]
-    lines += ['Product: %s' % host.manager, 'JustInstalled: no']
+    # `JustInstalled <domain>`: a word and its value, no colon (the one other line known to be real).
+    lines += ['Product: %s' % host.manager, 'JustInstalled %s.example.net:1500' % host.settings.get('host', 'billing')]
     sys.stdout.write('\n'.join(lines) + '\n')
     return 0
 

@@ -28,44 +28,78 @@ def whoami(_host, _params):
     return Answer.form([('name', 'root'), ('level', 'admin')])
 
 
+def columns_of(host, table):
+    """The columns TABLE has in this host's schema variant; empty when the table is not there."""
+    rows = host.sql("SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() "
+                    "AND table_name = %s;\n" % labhost.sql_string(table))
+    return set(row[0] for row in rows)
+
+
 def checkpay(host, _params):
-    rows = host.sql(
-        'START TRANSACTION;\n'
-        'SELECT p.id, m.module, p.amount FROM payment p JOIN paymethod m ON m.id = p.paymethod\n'
-        '  WHERE p.status = %d ORDER BY p.id FOR UPDATE;\n'
-        'UPDATE payment SET status = %d, paydate = %s WHERE status = %d;\n'
-        'COMMIT;\n' % (PAY_IN_PAY, PAY_PAID, labhost.sql_now(), PAY_IN_PAY))
-    for payment, module, amount in rows:
-        if labhost.SAFE_NAME_RE.match(module):
+    """Ask the (fake) payment gateway about every payment in pay; settle those it has as paid, only."""
+    columns = columns_of(host, 'payment')
+    if not {'id', 'status'} <= columns:
+        host.log(host.manager, 'payment', 'INFO', 'No payments to check with the payment systems')
+        return Answer.ok()
+    paid_at_gateway = set(int(number) for number in host.state('gateway').get('paid', []))
+    module = 'm.module' if 'paymethod' in columns and 'module' in columns_of(host, 'paymethod') else "''"
+    join = ' LEFT JOIN paymethod m ON m.id = p.paymethod' if module != "''" else ''
+    pending = host.sql('SELECT p.id, %s FROM payment p%s WHERE p.status = %d ORDER BY p.id;\n'
+                       % (module, join, PAY_IN_PAY))
+    settled = [(int(payment), name) for payment, name in pending if int(payment) in paid_at_gateway]
+    if settled:
+        changes = 'status = %d' % PAY_PAID
+        if 'paydate' in columns:
+            changes += ', paydate = %s' % labhost.sql_now()
+        host.sql('UPDATE payment SET %s WHERE status = %d AND id IN (%s);\n'
+                 % (changes, PAY_IN_PAY, ', '.join(str(payment) for payment, _m in settled)))
+    for payment, name in pending:
+        name = name if name != 'NULL' else ''
+        if int(payment) not in paid_at_gateway:
+            host.log(host.manager, 'payment', 'INFO', 'Payment %s: not paid at the payment system, stays in pay'
+                     % payment)
+            continue
+        if labhost.SAFE_NAME_RE.match(name):
             # Payment modules are scripts: their lines carry `[PID]` and a zero-padded day.
-            host.log(module, module, 'INFO', 'Payment %s: the payment system reports it paid, amount %s'
-                     % (payment, amount), key=str(os.getpid()), day='zero')
-        host.log(host.manager, 'payment', 'INFO', 'Payment %s status changed: in pay -> paid (%s)'
-                 % (payment, module))
+            host.log(name, name, 'INFO', 'Payment %s: the payment system reports it paid' % payment,
+                     key=str(os.getpid()), day='zero')
+        host.log(host.manager, 'payment', 'INFO', 'Payment %s status changed: in pay -> paid (%s)' % (payment, name))
     return Answer.ok()
 
 
 def checkevent(host, _params):
-    events = host.sql('SELECT id, item, status, expiredate FROM itemevent ORDER BY id;\n')
+    columns = columns_of(host, 'itemevent')
+    wanted = [name for name in ('item', 'status', 'expiredate') if name in columns]
+    if 'id' not in columns:
+        host.log(host.manager, 'itemevent', 'INFO', 'No item events to apply')
+        return Answer.ok()
+    # A schema variant may keep fewer columns (the minimal one: only id); an event applies what it has.
+    events = host.sql('SELECT %s FROM itemevent ORDER BY id;\n' % ', '.join(['id'] + wanted))
     if not events:
         host.log(host.manager, 'itemevent', 'INFO', 'No item events to apply')
         return Answer.ok()
     statements = ['START TRANSACTION;']
-    for event, item, status, expiredate in events:
+    for event, item, status, expiredate in (_event_fields(row, wanted) for row in events):
         changes = []
         if status != 'NULL':
             changes.append('status = %d' % int(status))
         if expiredate != 'NULL':
             changes.append('expiredate = %s' % labhost.sql_string(expiredate))
-        if changes:
+        if changes and item != 'NULL':
             statements.append('UPDATE item SET %s WHERE id = %d;' % (', '.join(changes), int(item)))
     statements.append('DELETE FROM itemevent WHERE id IN (%s);' % ', '.join(str(int(row[0])) for row in events))
     statements.append('COMMIT;')
     host.sql('\n'.join(statements) + '\n')
-    for event, item, status, expiredate in events:
+    for event, item, status, expiredate in (_event_fields(row, wanted) for row in events):
         host.log(host.manager, 'itemevent', 'INFO', 'Event %s applied to item %s: status %s, expiredate %s'
                  % (event, item, status, expiredate))
     return Answer.ok()
+
+
+def _event_fields(row, wanted):
+    """``(id, item, status, expiredate)`` of an itemevent row selected as ``id, WANTED...``."""
+    found = dict(zip(wanted, row[1:]))
+    return row[0], found.get('item', 'NULL'), found.get('status', 'NULL'), found.get('expiredate', 'NULL')
 
 
 def pricelist_sync(host, params):

@@ -37,8 +37,10 @@ def test_healthy_host_tree_and_plan(build_host):
     assert (root / 'etc' / 'billmgr.conf').is_file()
     assert (root / 'var' / 'run').is_dir()
     assert plan.os_release.startswith('NAME="AlmaLinux"\n') and 'VERSION_ID="9.4"' in plan.os_release
-    assert plan.crontab.splitlines()[-1] == \
-        '*/5 * * * * /usr/local/mgr5/sbin/mgrctl -m billmgr checkevent >/dev/null 2>&1'
+    # Runbook 001's shape: its comment line, then a tab between the schedule and the command.
+    assert plan.crontab.splitlines()[-2:] == [
+        '## BILLmanager get item events from remote BILLmanager',
+        '*/5 * * * *\t/usr/local/mgr5/sbin/mgrctl -m billmgr checkevent >/dev/null 2>&1']
     assert (plan.clock_skew, plan.var_used_pct, plan.var_inodes_pct, plan.db_up) == (0, None, None, True)
     assert 'CREATE TABLE item' in plan.schema_sql and 'INSERT INTO `item`' in plan.seed_sql
     assert 'Got' not in built.text('var/licctl.log')
@@ -124,10 +126,24 @@ def test_maintenance_mode(build_host):
     assert (faulty(build_host, maintenance_mode=True).root / 'etc' / 'billmgr.DoNothing').is_file()
 
 
+def test_checkevent_every_n_minutes(build_host):
+    hourly = build_host(one_host_scenario(checkevent_minutes=60), now=NOW).plan.crontab
+    assert hourly.splitlines()[-1].startswith('0 * * * *\t')
+    slow = build_host(one_host_scenario(checkevent_minutes=15), now=NOW).plan.crontab
+    assert slow.splitlines()[-1].startswith('*/15 * * * *\t')
+
+
+def test_schema_variant_and_gateway(build_host):
+    built = build_host(one_host_scenario(schema='minimal', payments_abandoned=2), now=NOW)
+    assert 'CREATE TABLE payment' not in built.plan.schema_sql
+    assert 'CREATE TABLE itemevent (\n  id INT' in built.plan.schema_sql
+    assert json.loads(built.text('lab/gateway.json')) == {'paid': []}
+
+
 def test_checkevent_missing_and_wrapper_form(build_host):
     assert 'checkevent' not in faulty(build_host, checkevent_missing=True).plan.crontab
     wrapper = build_host(one_host_scenario(checkevent_form='wrapper'), now=NOW).plan.crontab
-    assert '*/5 * * * * /usr/local/mgr5/sbin/cron-billmgr sbin/mgrctl -m billmgr checkevent >/dev/null 2>&1' \
+    assert '*/5 * * * *\t/usr/local/mgr5/sbin/cron-billmgr sbin/mgrctl -m billmgr checkevent >/dev/null 2>&1' \
         in wrapper.splitlines()
 
 

@@ -20,7 +20,8 @@ def info(built) -> dict:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith('ID: ')
-    return dict(line.split(': ', 1) for line in lines)
+    # `Key: value`, or `JustInstalled <domain>` (a word and its value, no colon after the word).
+    return dict(line.split(': ', 1) if ': ' in line else line.split(' ', 1) for line in lines)
 
 
 def test_info_of_a_linked_license(build_host):
@@ -29,6 +30,7 @@ def test_info_of_a_linked_license(build_host):
     assert int(fields['ID']) == built.state('license')['id'] > 0
     assert fields['Expire'] == built.state('license')['expire']
     assert fields['Status'] == 'active' and fields['Product'] == 'billmgr'
+    assert fields['JustInstalled'] == 'bm01.example.net:1500'
 
 
 def test_info_when_unlinked_says_id_0(build_host):

@@ -113,7 +113,8 @@ def test_settings_defaults_role_defaults_and_overrides():
     provider, reseller, standalone = fleet.hosts
     assert provider.settings == {'log_size': 10 * 1024 ** 2, 'log_color': False, 'log_year_boundary': False,
                                  'rotated_archives': 1, 'checkevent_form': 'plain', 'restart_delay': 1.0,
-                                 'itemevent_backlog': 0, 'module_logs_utc': False}
+                                 'itemevent_backlog': 0, 'module_logs_utc': False, 'schema': 'lab',
+                                 'payments_abandoned': 0, 'checkevent_minutes': 5}
     assert reseller.settings['log_size'] == 65536 and reseller.settings['itemevent_backlog'] == 4
     assert isinstance(reseller.settings['restart_delay'], float)
     assert standalone.settings['itemevent_backlog'] == 2

@@ -28,7 +28,6 @@ from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
     linked_items_sql,
     module_id,
     plan_fix,
-    provider_modules_sql,
     row_text,
     update_sql,
     write_sql,
@@ -100,7 +99,6 @@ def test_module_id_is_a_plain_id(bad):
 # ---- reads ------------------------------------------------------------------------------------
 
 def test_read_sql_holds_only_validated_ints():
-    assert "WHERE pm.module = 'pmbillmgr'" in provider_modules_sql()
     assert "REGEXP '^[0-9]+-.'" in imported_plans_sql()
     assert linked_items_sql([5, 7]).endswith('WHERE i.remoteid IS NOT NULL AND i.processingmodule IN (5, 7)\n'
                                              'ORDER BY i.id')

@@ -12,10 +12,12 @@ from ansible_collections.billmgr.ops.plugins.module_utils._licctl import (
     days_left,
     info_argv,
     parse_expire,
+    got_lines,
     parse_info,
     trial_used,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_secret
+from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
 
 
 def test_linked_license():
@@ -96,3 +98,36 @@ def test_mask_secret():
 
 def test_info_argv_is_a_list():
     assert info_argv('/usr/local/mgr5/sbin/licctl', 'billmgr') == ['/usr/local/mgr5/sbin/licctl', 'info', 'billmgr']
+
+
+def test_justinstalled_is_a_word_and_a_domain_whose_colon_stays_in_the_value():
+    info = parse_info('ID: 31337\nJustInstalled billing.example.com:1500\nJustInstalled: no\n')
+    assert info['fields'] == {'JustInstalled': 'billing.example.com:1500'}
+    assert info['lines'] == ['JustInstalled billing.example.com:1500', 'JustInstalled: no']
+
+
+def test_every_line_but_id_and_expire_is_kept_verbatim_in_order():
+    text = 'ID: 5\nWeird line, no key at all!\n---\nExpire: in a while\nA: 1\nA: 2\n'
+    info = parse_info(text)
+    assert info['lines'] == ['Weird line, no key at all!', '---', 'A: 1', 'A: 2']
+    assert info['fields']['A'] == '1' and info['expires'] is None and info['expires_text'] == 'in a while'
+
+
+def test_got_lines_count_and_keep_the_last_ones(tmp_path):
+    log = tmp_path / 'licctl.log'
+    log.write_bytes(b'Jan  1 [1:1] licctl INFO check\n' + b''.join(
+        b'Jan  %d [1:1] licctl INFO Got license ID 7\n' % day for day in range(1, 6)) + b'\xff Got odd bytes\n')
+    count, last = got_lines(str(log), keep=2)
+    assert count == 6 and last == ['Jan  5 [1:1] licctl INFO Got license ID 7', '\ufffd Got odd bytes']
+    assert got_lines(str(tmp_path / 'none.log')) is None
+    assert trial_used(str(log)) is True
+
+
+def test_license_facts_say_a_license_was_activated_before(tmp_path):
+    log = tmp_path / 'licctl.log'
+    log.write_text('Mar  1 10:00:00 [9:1] licctl INFO Got license ID 5 for billmgr\n')
+    facts, _secrets = license_facts('ID: 5\nExpire: 2099-01-01\n', str(log))
+    assert facts['activated_before'] is True and facts['trial_used'] is True
+    assert facts['got_lines'] == ['Mar  1 10:00:00 [9:1] licctl INFO Got license ID 5 for billmgr']
+    fresh, _secrets = license_facts('ID: 0\n', str(tmp_path / 'absent.log'))
+    assert fresh['activated_before'] is None and fresh['got_lines'] == []

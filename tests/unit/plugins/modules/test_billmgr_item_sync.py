@@ -232,3 +232,23 @@ def test_documentation_renders_and_matches_argspec(ansible_doc, assert_docs_matc
     assert_docs_match_argspec(billmgr_item_sync, doc['doc']['options'])
     assert set(doc['return']) == {'processing_modules', 'imported_plans', 'linked_items', 'drift', 'not_at_provider',
                                   'changes', 'conflicts', 'sql', 'db'}
+
+
+@pytest.mark.parametrize('variant', ['public', 'minimal'])
+def test_a_schema_with_fewer_columns_is_read_with_what_it_has(run_module, fake_mgr_root, server, fleet, variant):
+    # The public schema has no processingmodule.active; the minimal one no processingmodule at all.
+    seed = fleet['bm02'].seed
+    db = SimpleNamespace(name='sync_bm02_' + variant, user='sync_' + variant, password=DB_PASSWORD)
+    server.sql('DROP DATABASE IF EXISTS `%s`;' % db.name)
+    mariadb.create_host_database(server.sql, db, dbseed.schema_sql(variant),
+                                 dbseed.render_inserts(seed.tables, variant=variant))
+    result = run_module(billmgr_item_sync, {'mgr_root': root_for(fake_mgr_root, server, db),
+                                            'provider_items': provider_rows(fleet)})
+    assert not result.get('failed'), result
+    if variant == 'public':
+        assert result['processing_modules'] == [{'id': dbseed.RESELLER_MODULE_ID, 'name': 'Provider bm01',
+                                                 'module': 'pmbillmgr'}]
+        assert len(result['drift']) == 2
+    else:
+        assert result['processing_modules'] == [] and result['drift'] == []
+        assert any('no processingmodule' in warning for warning in result['warnings'])

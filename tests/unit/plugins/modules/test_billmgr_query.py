@@ -15,6 +15,10 @@ from types import SimpleNamespace
 import pytest
 
 from ansible.module_utils import basic
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner, local_run_command
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlClient
+from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, plan
+from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import Schema, batch_sql, outcome
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_query
 
 from billmgr_lab import dbseed, mariadb, scenario
@@ -22,9 +26,15 @@ from billmgr_lab import dbseed, mariadb, scenario
 # Quotes, backslash, '#' and spaces: what an option file must carry through unharmed.
 DB_PASSWORD = 'bm"Pa\'ss\\w#rd with spaces'
 ALL_QUERIES = ['referral', 'item_processing_module', 'item_params', 'active_providers', 'item_provider',
-               'promised_payments', 'credit_limits', 'stuck_payments', 'itemevent_backlog', 'items', 'item_accounts']
+               'promised_payments', 'credit_limits', 'stuck_payments', 'payments_in_pay', 'itemevent_backlog',
+               'items', 'reselling_modules', 'item_accounts']
+# Every column a named query may use: what the fake server says exists.
+ALL_COLUMNS = sorted(set(name for query in QUERIES.values() for name in query.required + tuple(query.optional_names())
+                         if '.' in name) | {'promisepayment.id', 'itemevent.id'})
 
-# A stand-in client: records each argv, answers by the first rule whose text is in the SQL.
+# A stand-in client: records each argv, answers by the first rule whose text is in the SQL. A rule
+# with `columns` answers as a server would: the schema result set, then an empty result set for
+# each query, stopping at query `stop_at` with the client's "ERROR ... at line N".
 FAKE_CLIENT = r'''
 import json, os, sys
 here = os.path.dirname(os.path.abspath(__file__))
@@ -32,15 +42,32 @@ with open(os.path.join(here, 'calls.log'), 'a') as f:
     f.write(json.dumps(sys.argv[1:]) + '\n')
 with open(os.path.join(here, 'rules.json')) as f:
     rules = json.load(f)
-sql = [arg for arg in sys.argv if arg.startswith('--execute=')][0]
+sql = [arg for arg in sys.argv if arg.startswith('--execute=')][0][len('--execute='):]
+head = '<?xml version="1.0"?>\n<resultset statement="%s" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
 for rule in rules:
-    if rule['match'] in sql:
-        sys.stdout.write(rule.get('stdout', ''))
-        sys.stderr.write(rule.get('stderr', ''))
-        sys.exit(rule.get('rc', 0))
+    if rule['match'] not in sql:
+        continue
+    if 'columns' in rule:
+        out = [head % 'SELECT table_name AS tbl FROM information_schema.columns']
+        for name in rule['columns']:
+            table, column = name.split('.')
+            out.append('<row><field name="tbl">%s</field><field name="col">%s</field>'
+                       '<field name="type">int</field></row>' % (table, column))
+        out.append('</resultset>')
+        lines = sql.splitlines()
+        for index in range(sql.count('EXECUTE q_')):
+            if index == rule.get('stop_at'):
+                number = [n for n, line in enumerate(lines, 1) if 'EXECUTE q_%d;' % index in line][0]
+                sys.stdout.write('\n'.join(out) + '\n')
+                sys.stderr.write(rule['stderr'] % number)
+                sys.exit(1)
+            out.append((head % ('EXECUTE q_%d' % index)) + '</resultset>')
+        sys.stdout.write('\n'.join(out) + '\n')
+        sys.exit(0)
+    sys.stdout.write(rule.get('stdout', ''))
+    sys.stderr.write(rule.get('stderr', ''))
+    sys.exit(rule.get('rc', 0))
 '''
-EMPTY_RESULT = ('<?xml version="1.0"?>\n<resultset statement="x" '
-                'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"></resultset>\n')
 
 
 # ---- a fake client ----------------------------------------------------------------------------
@@ -50,7 +77,7 @@ class FakeClient:
         self.root = root
         os.makedirs(root.join('fakebin'), exist_ok=True)
         self.path = root.install_tool('fakebin/mysql', FAKE_CLIENT)
-        self.answer([{'match': '', 'stdout': EMPTY_RESULT}])
+        self.answer([{'match': '', 'columns': ALL_COLUMNS}])
         monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
                             lambda module, name, *args, **kwargs: self.path if name == 'mariadb' else None)
 
@@ -102,7 +129,7 @@ def test_the_password_never_reaches_argv_or_the_result(run_module, fake):
     result = run_module(billmgr_query, args(fake.root, queries=ALL_QUERIES, item=5, account=3, ids=[1, 2]))
     assert not result.get('failed'), result
     calls = fake.calls()
-    assert len(calls) == len(ALL_QUERIES)
+    assert len(calls) == 1, 'one client call answers every query'
     for argv in calls:
         assert not any(DB_PASSWORD in arg or 'Pa\'ss' in arg for arg in argv)
         assert argv[0].startswith('--defaults-extra-file=')
@@ -112,7 +139,7 @@ def test_the_password_never_reaches_argv_or_the_result(run_module, fake):
                             'config_files': [fake.root.join('etc', 'billmgr.conf'),
                                              fake.root.join('etc', 'billmgr.conf.d', 'db.conf')]}
     assert set(result['rows']) == set(ALL_QUERIES) == set(result['sql'])
-    assert result['changed'] is False and result['errors'] == {}
+    assert result['changed'] is False and result['errors'] == {} and result['unsupported'] == {}
 
 
 def test_connection_failure_says_where_and_what_to_check_with_the_password_masked(run_module, fake):
@@ -128,13 +155,44 @@ def test_connection_failure_says_where_and_what_to_check_with_the_password_maske
 
 
 def test_a_refused_query_keeps_the_others(run_module, fake):
-    fake.answer([{'match': 'FROM itemevent', 'rc': 1,
-                  'stderr': "ERROR 1146 (42S02): Table 'billmgr.itemevent' doesn't exist\n"},
-                 {'match': '', 'stdout': EMPTY_RESULT}])
-    result = run_module(billmgr_query, args(fake.root, queries=['itemevent_backlog', 'credit_limits']))
-    assert result['failed'] and '1 of 2 queries' in result['msg']
-    assert result['rows'] == {'credit_limits': []}
+    fake.answer([{'match': "'itemevent ie'", 'columns': ALL_COLUMNS, 'stop_at': 1,
+                  'stderr': "ERROR 1146 (42S02) at line %d: Table 'billmgr.itemevent' doesn't exist\n"},
+                 {'match': '', 'columns': ALL_COLUMNS}])
+    result = run_module(billmgr_query, args(fake.root, queries=['credit_limits', 'itemevent_backlog',
+                                                                'active_providers']))
+    assert result['failed'] and '1 of 3 queries' in result['msg']
+    assert result['rows'] == {'credit_limits': [], 'active_providers': []}
     assert "itemevent' doesn't exist" in result['errors']['itemevent_backlog']
+    # The query after the failing one was sent again, alone with the others that had not answered.
+    assert len(fake.calls()) == 2 and "'itemevent ie'" not in fake.calls()[1][-1]
+
+
+def test_a_query_the_schema_cannot_serve_is_unsupported_and_the_others_answer(run_module, fake):
+    fake.answer([{'match': '', 'columns': [name for name in ALL_COLUMNS if not name.startswith('promisepayment.')
+                                           and name != 'subaccount.creditlimit' and name != 'payment.amount']}])
+    result = run_module(billmgr_query, args(fake.root, queries=['promised_payments', 'credit_limits',
+                                                                'stuck_payments', 'active_providers']))
+    assert not result.get('failed'), result
+    assert result['unsupported'] == {'promised_payments': ['promisepayment'],
+                                     'credit_limits': ['subaccount.creditlimit']}
+    assert set(result['rows']) == {'stuck_payments', 'active_providers'}
+    assert 'payment.amount' in result['left_out']['stuck_payments']
+    assert any('promised_payments was not run: this database has no promisepayment' in w for w in result['warnings'])
+
+
+@pytest.mark.parametrize('stderr, said', [
+    ("ERROR 1044 (42000): Access denied for user 'billmgr'@'localhost' to database 'billmgr'\n",
+     'let user billmgr log in but not use the database billmgr'),
+    ("ERROR 1049 (42000): Unknown database 'billmgr'\n", 'has no database billmgr'),
+    ("ERROR 1045 (28000): Access denied for user 'billmgr'@'localhost' (using password: YES)\n",
+     'refused user billmgr'),
+])
+def test_access_to_the_database_is_told_apart_from_a_refused_login(run_module, fake, stderr, said):
+    fake.answer([{'match': '', 'rc': 1, 'stderr': stderr}])
+    result = run_module(billmgr_query, args(fake.root, queries=['active_providers']))
+    assert result['failed'] and said in result['msg']
+    if '1045' not in stderr:
+        assert 'DBPassword' not in result['msg']
 
 
 def test_overrides_beat_the_config(run_module, fake):
@@ -162,7 +220,7 @@ def test_no_config_warns_and_uses_the_defaults(run_module, fake_mgr_root, monkey
 def test_documentation_renders_and_matches_argspec(ansible_doc, assert_docs_match_argspec):
     doc = ansible_doc('billmgr.ops.billmgr_query')
     assert_docs_match_argspec(billmgr_query, doc['doc']['options'])
-    assert set(doc['return']) == {'rows', 'sql', 'errors', 'db'}
+    assert set(doc['return']) == {'rows', 'sql', 'errors', 'unsupported', 'left_out', 'db'}
 
 
 # ---- a real MariaDB with the lab's rows -------------------------------------------------------
@@ -225,11 +283,8 @@ def test_every_named_query_returns_the_seeded_rows(run_module, real_root, seeded
     projects = dict((row['id'], row) for row in rows_of(seed, 'project'))
     modules = dict((row['id'], row) for row in rows_of(seed, 'processingmodule'))
 
-    assert rows['referral'] == [
-        {'account': row['account'], 'project': row['project'], 'partner': row['partner'], 'referral': row['referral'],
-         'account_name': accounts[row['account']]['name'],
-         'partner_name': accounts[row['partner']]['name'] if row['partner'] else None}
-        for row in rows_of(seed, 'account2project') if row['account'] == chosen.account]
+    # SELECT * as the runbook has it: the table's row as it is, typed from the schema.
+    assert rows['referral'] == [row for row in rows_of(seed, 'account2project') if row['account'] == chosen.account]
 
     item = items[chosen.license_item]
     module_row = modules[item['processingmodule']]
@@ -237,6 +292,7 @@ def test_every_named_query_returns_the_seeded_rows(run_module, real_root, seeded
         'item': item['id'], 'processingmodule': item['processingmodule'], 'processingmodule_name': module_row['name'],
         'module': module_row['module'], 'active': module_row['active']}]
 
+    assert set(rows['item_params'][0]) == {'id', 'item', 'intname', 'value'}
     expected_params = sorted((row['intname'], '********' if row['intname'] == 'lickey' else row['value'])
                              for row in rows_of(seed, 'itemparam') if row['item'] == chosen.license_item)
     assert [(row['intname'], row['value']) for row in rows['item_params']] == expected_params
@@ -248,13 +304,12 @@ def test_every_named_query_returns_the_seeded_rows(run_module, real_root, seeded
         'project': plan_row['project'], 'project_name': projects[plan_row['project']]['name'],
         'project_active': projects[plan_row['project']]['active']}]
 
-    assert rows['active_providers'] == [{'id': row['id'], 'name': row['name']}
+    assert rows['active_providers'] == [{'id': row['id'], 'name': row['name'], 'active': 'on'}
                                         for row in rows_of(seed, 'project') if row['active'] == 'on']
 
     assert rows['promised_payments'] == [
         {'id': row['id'], 'item': row['item'], 'account': row['account'], 'amount': money(row['amount']),
-         'createdate': row['createdate'].isoformat(), 'enddate': row['enddate'].isoformat(),
-         'item_status': items[row['item']]['status'], 'item_expiredate': items[row['item']]['expiredate'].isoformat()}
+         'createdate': row['createdate'].isoformat(), 'enddate': row['enddate'].isoformat()}
         for row in rows_of(seed, 'promisepayment')]
     assert len(rows['promised_payments']) == 3
 
@@ -300,7 +355,7 @@ def test_reveal_returns_the_key_to_a_no_log_task(run_module, real_root, seeded):
     chosen = pick(seeded.seed)
     result = run_module(billmgr_query, args(real_root, queries=['item_params'], item=chosen.license_item,
                                             reveal_secrets=True, _ansible_no_log=True))
-    assert {'item': chosen.license_item, 'intname': 'lickey', 'value': chosen.lickey} in result['rows']['item_params']
+    assert ('lickey', chosen.lickey) in [(row['intname'], row['value']) for row in result['rows']['item_params']]
 
 
 def test_reveal_without_no_log_on_the_task_is_refused_before_connecting(run_module, fake):
@@ -370,3 +425,79 @@ def test_item_accounts_gives_balance_credit_limit_and_last_paid_top_up(run_modul
                          'last_topup_amount': money(top_up['amount']) if top_up else None})
     assert result['rows']['item_accounts'] == want
     assert any(row['last_topup'] for row in want)
+# ---- the lab's three schema variants ------------------------------------------------------------
+
+# What each variant lacks that a query cannot do without (see the README's table of needs).
+UNSUPPORTED = {
+    'lab': {},
+    'public': {'active_providers': ['project.active'], 'promised_payments': ['promisepayment'],
+               'credit_limits': ['subaccount'], 'itemevent_backlog': ['itemevent']},
+    'minimal': {'stuck_payments': ['payment'], 'payments_in_pay': ['payment'], 'reselling_modules': ['processingmodule']},
+}
+
+
+@pytest.fixture(scope='module')
+def variants(tmp_path_factory):
+    """One server, one database per schema variant, each with the same reseller's seed rows."""
+    with mariadb.running_server(tmp_path_factory.mktemp('variants')) as server:
+        fleet = scenario.parse_scenario({'hosts': {
+            'bm01': {'role': 'provider'},
+            'bm02': {'role': 'reseller', 'provider': 'bm01', 'payments_abandoned': 1, 'faults': {'payments_stuck': 2}}}})
+        now = datetime.now().replace(microsecond=0)
+        seed = dbseed.build_seed(fleet.host('bm02'), fleet, now)
+        for variant in dbseed.SCHEMA_NAMES:
+            db = SimpleNamespace(name='billmgr_' + variant, user='bm_' + variant, password=DB_PASSWORD)
+            mariadb.create_host_database(server.sql, db, dbseed.schema_sql(variant),
+                                         dbseed.render_inserts(seed.tables, variant=variant))
+        yield SimpleNamespace(server=server, seed=seed)
+
+
+@pytest.mark.parametrize('variant', sorted(UNSUPPORTED))
+def test_every_query_answers_or_names_what_the_schema_lacks(run_module, fake_mgr_root, variants, variant):
+    write_db_conf(fake_mgr_root, variants.server.socket, 'bm_' + variant, DB_PASSWORD, 'billmgr_' + variant)
+    seed = variants.seed
+    lic_item = [row for row in seed.tables['itemparam'] if row['intname'] == 'lickey'][0]['item']
+    result = run_module(billmgr_query, args(fake_mgr_root, queries=ALL_QUERIES, item=lic_item, account=1,
+                                            ids=[row['id'] for row in seed.tables['item'][:3]]))
+    assert not result.get('failed'), result
+    assert result['errors'] == {}
+    assert result['unsupported'] == UNSUPPORTED[variant]
+    assert set(result['rows']) == set(ALL_QUERIES) - set(UNSUPPORTED[variant])
+    text = json.dumps(result)
+    assert dbseed.CRYPTED_MARK not in text and DB_PASSWORD not in text
+    rows = result['rows']
+    if 'payments_in_pay' in rows:
+        (online,) = [row for row in rows['payments_in_pay'] if row['paymethod'] == dbseed.ONLINE_PAYMETHOD]
+        assert online['count'] == 3 and online['over_hours'] == 3 and online['paymethod_module'] == 'pmpaymaster'
+        assert online['oldest_age_seconds'] >= dbseed.STUCK_MIN_AGE.total_seconds()
+    if 'reselling_modules' in rows:
+        (module,) = rows['reselling_modules']
+        assert module['module'] == 'pmbillmgr' and module['items'] > 0
+    if variant == 'minimal':
+        assert rows['itemevent_backlog'] == [{'count': 4}]
+        assert result['left_out']['itemevent_backlog'] == ['itemevent.createdate']
+        assert rows['promised_payments'] == [{'id': row['id']} for row in seed.tables['promisepayment']]
+    if variant == 'public':
+        assert 'payment.amount' in result['left_out']['stuck_payments']
+        assert all(row['amount'] is not None for row in rows['stuck_payments']), 'paymethodamount stands in'
+        (provider,) = rows['item_provider']
+        assert provider['project'] == 1 and 'project_active' not in provider
+
+
+@pytest.mark.parametrize('variant', sorted(UNSUPPORTED))
+def test_the_server_builds_exactly_the_sql_the_module_reports(variants, variant, tmp_path):
+    # The server assembles each query from information_schema; the module reports the text it
+    # assembles itself from the same answer: both must be the same SQL, on every schema.
+    settings = SimpleNamespace(user='bm_' + variant, password=DB_PASSWORD, name='billmgr_' + variant,
+                               socket=str(variants.server.socket), host='localhost', port=None, address='')
+    client = MysqlClient(Runner(local_run_command), mariadb.CLIENT, settings, tmpdir=str(tmp_path))
+    planned = plan(ALL_QUERIES, {'item': 5, 'account': 1, 'ids': [1, 2], 'hours': 3})
+    now = datetime(2026, 5, 1, 12, 0, 0)
+    sql = batch_sql(planned, now) + '\nSELECT %s;' % ', '.join('@q_%d AS q%d' % (n, n) for n in range(len(planned)))
+    resultsets, error = client.batch(sql)
+    assert error is None
+    schema = Schema(resultsets[0][1])
+    built = resultsets[-1][1][0]
+    for position, entry in enumerate(planned):
+        expected = outcome(entry, schema, now)['sql'] or 'SELECT NULL AS unsupported FROM DUAL WHERE FALSE'
+        assert built['q%d' % position] == expected, entry.label

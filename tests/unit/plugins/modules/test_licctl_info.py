@@ -113,8 +113,16 @@ def test_missing_licctl_names_the_path_and_mgr_root(run_module, tmp_path):
     assert result['license']['linked'] is False
 
 
+def test_id_0_from_a_failing_licctl_is_an_unlinked_license_not_a_failure(run_module, licctl):
+    root = licctl('ID: 0\nFailed to get license\n', rc=1)
+    result = run_module(licctl_info, {'mgr_root': root.path})
+    assert not result.get('failed') and result['rc'] == 1
+    assert result['license']['id'] == 0 and result['license']['linked'] is False
+    assert any('exited with status 1, but printed ID: 0' in warning for warning in result['warnings'])
+
+
 def test_licctl_failure_returns_what_it_said(run_module, licctl):
-    root = licctl('ID: 0\nFailed to get license\n', rc=1, log='Got license 1\n')
+    root = licctl('Failed to get license\n', rc=1, log='Got license 1\n')
     result = run_module(licctl_info, {'mgr_root': root.path})
     assert result['failed'] and 'exit status 1' in result['msg'] and 'Failed to get license' in result['msg']
     assert result['rc'] == 1

@@ -1,0 +1,1 @@
+select id, active from project\G;

@@ -1,0 +1,1 @@
+select account from subaccount where creditlimit>0.0000

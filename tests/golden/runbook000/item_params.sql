@@ -1,0 +1,1 @@
+select * from itemparam where item=<item_id>\G

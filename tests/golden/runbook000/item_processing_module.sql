@@ -1,0 +1,1 @@
+select processingmodule from item where id =<item_id>;

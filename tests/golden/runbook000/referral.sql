@@ -1,0 +1,1 @@
+Select * from account2project where account='ID_client'\G; 
