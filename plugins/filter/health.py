@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_findings, unreachable_finding
+from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_context, host_findings, unreachable_finding
 
 
-def health_findings(facts, thresholds=None):
+def health_findings(facts, thresholds=None, host=None):
     try:
-        return host_findings(facts, thresholds)
+        return host_findings(facts, thresholds, host=host)
     except (ValueError, TypeError) as exc:
         raise AnsibleFilterError('health_findings: %s' % exc) from exc
+
+
+def health_context(facts):
+    return host_context(facts)
 
 
 def health_unreachable(message):
@@ -23,4 +27,5 @@ def health_unreachable(message):
 
 class FilterModule:
     def filters(self):
-        return {'health_findings': health_findings, 'health_unreachable': health_unreachable}
+        return {'health_findings': health_findings, 'health_context': health_context,
+                'health_unreachable': health_unreachable}

@@ -60,12 +60,9 @@ def test_a_healthy_host_has_no_finding():
     (('license', 'linked'), False, {('license_unlinked', 'critical')}),
     (('license', 'days_left'), 10, {('license_expiring', 'warning')}),
     (('license', 'days_left'), -2, {('license_expiring', 'critical')}),
-    (('license', 'trial_used'), True, {('trial_used', 'info')}),
     (('debug',), [{'log': 'billmgr', 'module': '*', 'level': 9}], {('debug_left_on', 'warning')}),
     (('database', 'stuck_payments'), [{'id': 1}], {('payments_stuck', 'warning')}),
     (('database', 'itemevent_backlog'), {'count': 4, 'oldest_age_seconds': 7200}, {('itemevent_backlog', 'warning')}),
-    (('database', 'promised_payments'), [{'item': 1}], {('promised_payments', 'info')}),
-    (('database', 'credit_limits'), [{'account': 1}], {('credit_limits', 'info')}),
     (('database',), {'error': 'Can\'t connect'}, {('database_unreachable', 'critical')}),
 ])
 def test_each_fault_gives_exactly_its_finding(path, value, expected):
@@ -124,7 +121,7 @@ def test_a_failed_section_is_named_and_the_rest_still_judged():
 
 
 def test_most_severe_first():
-    facts = with_change(('license', 'trial_used'), True)
+    facts = with_change(('log_errors', 'by_error_type'), {'value': {'count': 2, 'thread_key': '8821:3'}})
     facts['platform']['answers'] = False
     facts['os']['supported'] = False
     assert [f['severity'] for f in host_findings(facts)] == ['critical', 'warning', 'info']
