@@ -370,6 +370,18 @@ def stats_summary(report, report_dir, max_items=20):
     }
 
 
+def host_verdict(report, host, report_dir=''):
+    """'' when HOST has no finding at or above the report's fail_on; otherwise the one sentence its
+    failure says: which findings, and where the report is."""
+    failing = [f for f in report['decision']['failing'] if f['host'] == host]
+    if not failing:
+        return ''
+    labels = ', '.join(_finding_label(f).split(': ', 1)[1] for f in failing)
+    return ('%s: %d finding(s) at or above %s (billmgr_health_fail_on): %s. See %s'
+            % (host, len(failing), report['decision']['fail_on'], labels,
+               (report_dir.rstrip('/') + '/report.html') if report_dir else 'the report'))
+
+
 def _finding_label(finding):
     label = '%s: %s' % (finding['host'], finding['id'])
     return '%s[%s]' % (label, finding['key']) if finding['key'] else label
