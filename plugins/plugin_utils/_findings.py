@@ -289,8 +289,8 @@ def check_log_errors(facts, limits):
              'thread': sample.get('thread_key'), 'time': sample.get('time'),
              'message': sample.get('message'), 'thread_lines': sample.get('context') or []},
             'Read the sample thread; the same search over SSH: billmgr.ops.log_grep with '
-            "pattern and since, or grep -F '%s' %s." % (sample.get('thread_key') or '',
-                                                       mgr_path(_root(facts), 'var', '%s.log' % (sample.get('log') or 'billmgr'))),
+            "pattern and since, or grep -F '%s' %s." % (
+                sample.get('thread_key') or '', mgr_path(_root(facts), 'var', '%s.log' % (sample.get('log') or 'billmgr'))),
             key=error_type))
     return found
 

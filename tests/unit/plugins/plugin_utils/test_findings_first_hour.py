@@ -128,8 +128,8 @@ def test_report_keeps_context_apart_and_counts_hosts_per_severity():
     crit = {'id': 'platform_down', 'severity': 'critical', 'summary': 'down'}
     warn = {'id': 'checkevent_missing', 'severity': 'warning', 'summary': 'no line'}
     hosts = [{'host': 'a', 'findings': [crit, warn]},
-             {'host': 'b', 'findings': [], 'context': [{'id': 'credit_limits', 'summary': '2 accounts',
-                                                         'evidence': {'count': 2}}]}]
+             {'host': 'b', 'findings': [],
+              'context': [{'id': 'credit_limits', 'summary': '2 accounts', 'evidence': {'count': 2}}]}]
     report = build_report(hosts, generated_at='2026-11-23T14:00:00Z', sweep_id='20261123T140000Z')
     summary = report['summary']
     # a's warning is not its worst finding, yet a has one: "worst on 0 host(s)" must not be all we say.

@@ -41,8 +41,8 @@ def test_valid_settings_say_nothing():
     ('debug_window', 'billmgr_debug_window_module', '../x', 'a logger name'),
 ])
 def test_one_failing_option_is_named_with_its_value_and_nothing_else(role, option, value, words):
-    values = dict(DEBUG_OK) if role == 'debug_window' else {'billmgr_health_fail_on': 'critical',
-                                                             'billmgr_health_log_window': '24h'}
+    health = {'billmgr_health_fail_on': 'critical', 'billmgr_health_log_window': '24h'}
+    values = dict(DEBUG_OK) if role == 'debug_window' else health
     values[option] = value
     message = settings_problem(values, spec(role), role)
     assert words in message and repr(value) in message
