@@ -43,7 +43,6 @@ DEFAULT_THRESHOLDS = {
 }
 
 
-
 def finding(check_id, severity, summary, evidence=None, fix='', key=''):
     return {'id': check_id, 'key': str(key), 'severity': severity, 'summary': summary,
             'evidence': evidence if evidence is not None else {}, 'fix': fix}
