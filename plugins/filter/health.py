@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_findings, skew_text, unreachable_finding
+from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import (
+    host_context,
+    host_findings,
+    skew_text,
+    unreachable_finding,
+)
 
 
-def health_findings(facts, thresholds=None):
+def health_findings(facts, thresholds=None, host=None):
     try:
-        return host_findings(facts, thresholds)
+        return host_findings(facts, thresholds, host=host)
     except (ValueError, TypeError) as exc:
         raise AnsibleFilterError('health_findings: %s' % exc) from exc
 
@@ -21,6 +26,8 @@ def health_clock(clock):
     if not isinstance(clock, dict):
         return None
     return skew_text(clock.get('skew_seconds'), clock.get('skew_uncertainty_seconds'))
+def health_context(facts):
+    return host_context(facts)
 
 
 def health_unreachable(message):
@@ -29,5 +36,5 @@ def health_unreachable(message):
 
 class FilterModule:
     def filters(self):
-        return {'health_findings': health_findings, 'health_unreachable': health_unreachable,
-                'health_clock': health_clock}
+        return {'health_findings': health_findings, 'health_context': health_context,
+                'health_unreachable': health_unreachable, 'health_clock': health_clock}

@@ -30,6 +30,13 @@ def findings_summary(report, report_dir='', max_items=20):
         raise AnsibleFilterError('findings_summary needs a report from findings_report: %s' % exc) from exc
 
 
+def findings_verdict(report, host, report_dir=''):
+    try:
+        return _report.host_verdict(report, host, report_dir)
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError('findings_verdict needs a report from findings_report: %s' % exc) from exc
+
+
 def evidence_view(evidence):
     return _report.evidence_view(evidence)
 
@@ -42,6 +49,7 @@ class FilterModule:
             'findings_problems': findings_problems,
             'findings_report': findings_report,
             'findings_summary': findings_summary,
+            'findings_verdict': findings_verdict,
             'evidence_view': evidence_view,
             'html_escaped': _report.html_escaped,
             'prom_label': _report.prom_label,

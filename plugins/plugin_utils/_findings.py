@@ -8,9 +8,16 @@ A finding is data: ``id``, ``key`` (tells apart several findings of one check), 
 playbook that applies it when one does). Reports are rendered from findings, never from task output.
 Each check is a small function of (facts, thresholds); a section that could not be gathered yields
 no finding of its own checks but a ``sweep_incomplete`` finding that says which part is missing.
+A host without a platform under its mgr root gets ``platform_missing`` and the host checks only:
+nothing is judged from data that is not there. Facts that need no action (credit limits, promised
+payments, a used trial) are the host's context (``host_context``), not findings, so a host without
+findings is clean. Fix texts name the host and its own mgr root (``_fixes``).
 """
 
 from __future__ import annotations
+
+from ansible_collections.billmgr.ops.plugins.plugin_utils._fixes import (
+    checkevent_cron_line, debug_close_command, mgr_path, playbook_command, remediate_command)
 
 CRITICAL, WARNING, INFO = 'critical', 'warning', 'info'
 SEVERITIES = (CRITICAL, WARNING, INFO)
@@ -43,8 +50,6 @@ DEFAULT_THRESHOLDS = {
 # Runbook 001's line: checkevent every 5 minutes on a billing that resells through BILLmanager.
 CHECKEVENT_LINE = '*/5 * * * *\t/usr/local/mgr5/sbin/mgrctl -m billmgr checkevent >/dev/null 2>&1'
 
-REMEDIATE = "playbooks/remediate.yml -e '{\"billmgr_remediate\": [\"%s\"]}'"
-
 
 def finding(check_id, severity, summary, evidence=None, fix='', key=''):
     return {'id': check_id, 'key': str(key), 'severity': severity, 'summary': summary,
@@ -57,6 +62,10 @@ def _section(facts, name):
     if not isinstance(section, dict) or section.get('error'):
         return None
     return section
+
+
+def _root(facts):
+    return facts.get('mgr_root')
 
 
 def _pct(value):
@@ -227,8 +236,10 @@ def check_platform(facts, limits):
                     'blocked': platform.get('blocked')}
         found.append(finding('platform_down', CRITICAL, 'The platform does not answer (mgrctl -m billmgr whoami)',
                              evidence,
-                             'Start it: mgrctl -m billmgr -R, or ' + REMEDIATE % 'platform_down'
-                             + '; then read var/billmgr.log for why it stopped.'))
+                             'Start it: %s -m billmgr -R, or %s; then read %s for why it stopped.'
+                             % (mgr_path(_root(facts), 'sbin', 'mgrctl'),
+                                remediate_command('platform_down', limits.get('host')),
+                                mgr_path(_root(facts), 'var', 'billmgr.log'))))
     return found
 
 
@@ -257,7 +268,7 @@ def check_cron(facts, limits):
         return []
     checkevent = cron.get('checkevent') or {}
     fix = "Add the runbook's line to root's crontab: %s, or %s." % (
-        CHECKEVENT_LINE.replace('\t', ' '), REMEDIATE % 'checkevent_missing')
+        checkevent_cron_line(_root(facts)), remediate_command('checkevent_missing', limits.get('host')))
     if not checkevent.get('present'):
         return [finding('checkevent_missing', WARNING,
                         "root's crontab has no checkevent line: events from the provider billing are not applied",
@@ -275,7 +286,7 @@ def check_cron(facts, limits):
                     % (how_often, limits['checkevent_max_interval_minutes']),
                     {'line': checkevent.get('line'), 'schedule': schedule.get('text'), 'interval_minutes': interval,
                      'runbook_line': CHECKEVENT_LINE},
-                    "Make the line run every 5 minutes as the runbook's: %s" % CHECKEVENT_LINE.replace('\t', ' '))]
+                    "Make the line run every 5 minutes as the runbook's: %s" % checkevent_cron_line(_root(facts)))]
 
 
 def check_debug(facts, limits):
@@ -297,9 +308,19 @@ def check_debug(facts, limits):
         found.append(finding('debug_left_on', WARNING, summary,
                              {'entry': name, 'level': level, 'expires': entry.get('expires'),
                               'managed': bool(entry.get('managed')), 'previous': entry.get('previous')},
-                             'Put the level back and restart: playbooks/debug.yml -e debug_state=absent, or '
-                             + REMEDIATE % 'debug_left_on' + '.', key=name))
+                             _debug_fix(entry, limits.get('host')), key=name))
     return found
+
+
+def _debug_fix(entry, host):
+    # debug.yml only undoes the lines it wrote (it leaves an operator's line alone); remediate
+    # removes an operator's forgotten line and undoes an expired one of ours.
+    if entry.get('managed'):
+        return ('Close the window now (the level it replaced comes back, then one restart): %s'
+                % debug_close_command(entry.get('log'), entry.get('module') or '*', host))
+    return ('This line was set by hand, so debug.yml leaves it alone. Remove it and restart: %s '
+            '(or delete the line from etc/debug.conf and restart the platform).'
+            % remediate_command('debug_left_on', host))
 
 
 # ---------------------------------------------------------------- license
@@ -315,8 +336,11 @@ def check_license(facts, limits):
         found.append(finding('license_unlinked', CRITICAL,
                              'No license is linked to this server (licctl info billmgr: ID: %s)' % lic.get('id'),
                              evidence,
-                             'Link it: licctl fetch billmgr <activation key> (a new key from the client area; '
-                             'the key can be changed once a month), or ' + REMEDIATE % 'license_unlinked' + '.'))
+                             'Link it: %s fetch billmgr <activation key> (a new key from the client area; '
+                             'the key can be changed once a month), or %s with '
+                             'billmgr_remediate_license_key from a vault.'
+                             % (mgr_path(_root(facts), 'sbin', 'licctl'),
+                                remediate_command('license_unlinked', limits.get('host')))))
     elif lic.get('expires') is None:
         raw = lic.get('expires_text')
         found.append(finding('license_expiry_unknown', INFO,
@@ -334,14 +358,8 @@ def check_license(facts, limits):
                                                         ('%d day(s) ago' % -days) if days < 0
                                                         else 'in %d day(s) (%s)' % (days, lic.get('expires'))),
                                  evidence,
-                                 'Renew the license in the client area, then licctl fetch billmgr to refresh it.'))
-    if lic.get('activated_before', lic.get('trial_used')):
-        found.append(finding('trial_unavailable', INFO,
-                             'A license was activated on this server before (licctl.log has Got lines): a trial '
-                             'license can no longer be activated here',
-                             {'got_lines': lic.get('got_lines') or []},
-                             'Nothing to fix; link a commercial license here (a trial is activated only once per '
-                             'server, and never after a commercial one).'))
+                                 'Renew the license in the client area, then %s fetch billmgr to refresh it.'
+                                 % mgr_path(_root(facts), 'sbin', 'licctl')))
     return found
 
 
@@ -362,7 +380,8 @@ def check_log_errors(facts, limits):
              'thread': sample.get('thread_key'), 'time': sample.get('time'),
              'message': sample.get('message'), 'thread_lines': sample.get('context') or []},
             'Read the sample thread; the same search over SSH: billmgr.ops.log_grep with '
-            "pattern and since, or grep '%s' var/billmgr.log." % (sample.get('thread_key') or ''),
+            "pattern and since, or grep -F '%s' %s." % (
+                sample.get('thread_key') or '', mgr_path(_root(facts), 'var', '%s.log' % (sample.get('log') or 'billmgr'))),
             key=error_type))
     unparsed = logs.get('unparsed_headers') or 0
     if unparsed:
@@ -491,7 +510,7 @@ def check_payments(db, limits):
              for row in methods]
     fix = ('If the payment system credited them and their status did not change, re-sync: mgrctl -m billmgr '
            'paymethod.checkpay, or %s. Payments never paid (abandoned checkouts) stay in pay: they are '
-           'not an error.' % (REMEDIATE % 'payments_stuck'))
+           'not an error.' % (remediate_command('payments_stuck', limits.get('host')),))
     if aged:
         return [finding('payments_stuck', WARNING, '%d payment(s) in status 2 (in pay) for over %s h; per method: %s'
                         % (evidence['over_hours'], limit, '; '.join(parts)), evidence, fix)]
@@ -504,7 +523,8 @@ def check_itemevents(db, limits):
     if not backlog or not backlog.get('count'):
         return []
     age = backlog.get('oldest_age_seconds')
-    fix = 'Run mgrctl -m billmgr checkevent and make sure its cron line exists (playbooks/reselling.yml).'
+    fix = 'Run it now and keep it scheduled: %s' % playbook_command(
+        'reselling', limits.get('host'), [('reselling_checkevent', 'true')])
     if age is None:
         return [finding('itemevent_backlog', INFO, '%d provider event(s) waiting; their age is not known '
                         '(itemevent has no creation time here)' % backlog['count'], backlog, fix)]
@@ -512,22 +532,6 @@ def check_itemevents(db, limits):
         return []
     return [finding('itemevent_backlog', WARNING, '%d provider event(s) waiting, the oldest for %d min'
                     % (backlog['count'], age // 60), backlog, fix)]
-
-
-def check_money_context(db, limits):
-    found = []
-    promised = db.get('promised_payments') or []
-    if promised:
-        found.append(finding('promised_payments', INFO, '%d promised payment(s) on record' % len(promised),
-                             {'count': len(promised), 'rows': promised[:20]},
-                             'Nothing to do unless they are overdue; they explain services kept on credit.'))
-    credit = db.get('credit_limits') or []
-    if credit:
-        accounts = sorted(set(row.get('account') for row in credit))
-        found.append(finding('credit_limits', INFO, '%d account(s) have a credit limit above zero' % len(accounts),
-                             {'count': len(accounts), 'rows': credit[:20]},
-                             'Nothing to do; a credit limit lets overage be charged instead of stopping services.'))
-    return found
 
 
 def check_db_disk(db, limits):
@@ -558,15 +562,16 @@ def check_database(facts, limits):
     if db.get('error'):
         return check_database_access(db, limits)
     found = []
-    for check in (check_query_support, check_payments, check_itemevents, check_money_context, check_db_disk):
+    for check in (check_query_support, check_payments, check_itemevents, check_db_disk):
         found.extend(check(db, limits))
     return found
 
 
-def check_incomplete(facts, limits):
+def check_incomplete(facts, limits, sections=None):
     broken = sorted(name for name, section in facts.items()
                     if isinstance(section, dict) and section.get('error')
-                    and (name != 'database' or section.get('error_kind') not in _DB_FAILURES))
+                    and (name != 'database' or section.get('error_kind') not in _DB_FAILURES)
+                    and (sections is None or name in sections))
     if not broken:
         return []
     return [finding('sweep_incomplete', WARNING, 'Part of the sweep failed: %s' % ', '.join(broken),
@@ -574,9 +579,32 @@ def check_incomplete(facts, limits):
                     'Look at the errors; the other checks of this host are reported as usual.')]
 
 
+# ---------------------------------------------------------------- no platform at all
+# What the host itself tells, whatever is installed; every other check reads the platform.
+HOST_SECTIONS = ('os', 'clock', 'disk', 'memory', 'kernel_errors', 'journal_errors')
+
+
+def platform_missing(facts):
+    """True when the sweep looked for the platform and found no mgrctl under the mgr root."""
+    platform = facts.get('platform')
+    return isinstance(platform, dict) and platform.get('installed') is False
+
+
+def check_platform_missing(facts, limits):
+    root = mgr_path(_root(facts))
+    return [finding('platform_missing', CRITICAL,
+                    'No BILLmanager under %s: %s is not there, so nothing of the platform was checked'
+                    % (root, mgr_path(root, 'sbin', 'mgrctl')),
+                    {'mgr_root': root, 'answer_error': facts['platform'].get('answer_error')},
+                    'Set billmgr_mgr_root of %s in the inventory to the directory the platform is installed '
+                    'in (the default is /usr/local/mgr5), or take the host out of the group the playbooks '
+                    'run on (billmgr_hosts, default billmgr).' % (limits.get('host') or 'this host'))]
+
+
 CHECKS = (check_os, check_clock, check_disk, check_memory, check_kernel, check_journal, check_platform,
           check_license, check_log_errors, check_debug, check_cron, check_database, check_early_stops,
           check_incomplete)
+HOST_CHECKS = (check_os, check_clock, check_disk, check_memory, check_kernel, check_journal)
 
 
 def thresholds(overrides=None):
@@ -588,14 +616,53 @@ def thresholds(overrides=None):
     return limits
 
 
-def host_findings(facts, overrides=None):
-    """Every finding of one host, most severe first."""
-    limits = thresholds(overrides)
+def host_findings(facts, overrides=None, host=None):
+    """Every finding of one host, most severe first. HOST, the inventory name, goes into the
+    commands of the fix texts."""
+    facts = facts or {}
+    limits = dict(thresholds(overrides), host=host)
     found = []
-    for check in CHECKS:
-        found.extend(check(facts or {}, limits))
+    if platform_missing(facts):
+        found.extend(check_platform_missing(facts, limits))
+        for check in HOST_CHECKS:
+            found.extend(check(facts, limits))
+        found.extend(check_incomplete(facts, limits, HOST_SECTIONS))
+    else:
+        for check in CHECKS:
+            found.extend(check(facts, limits))
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
     return sorted(found, key=lambda item: (order[item['severity']], item['id'], item['key']))
+
+
+# ---------------------------------------------------------------- context, not findings
+def context_item(context_id, summary, evidence):
+    return {'id': context_id, 'summary': summary, 'evidence': evidence}
+
+
+def host_context(facts):
+    """What explains a host's state and asks nothing of the operator: listed beside its findings."""
+    facts = facts or {}
+    if platform_missing(facts):
+        return []
+    found = []
+    lic = _section(facts, 'license')
+    if lic is not None and lic.get('activated_before', lic.get('trial_used')):
+        found.append(context_item('trial_unavailable', 'A license was activated on this server before (licctl.log '
+                                  'has Got lines): a trial license can no longer be activated here',
+                                  {'got_lines': lic.get('got_lines') or []}))
+    db = facts.get('database')
+    if isinstance(db, dict) and not db.get('error'):
+        promised = db.get('promised_payments') or []
+        if promised:
+            found.append(context_item('promised_payments', '%d service(s) run on a promised payment, which '
+                                      'explains services kept on credit' % len(promised),
+                                      {'count': len(promised), 'rows': promised[:20]}))
+        credit = db.get('credit_limits') or []
+        if credit:
+            found.append(context_item('credit_limits', '%d account(s) have a credit limit above zero: their '
+                                      'overage is charged instead of stopping services' % len(credit),
+                                      {'count': len(credit), 'rows': credit[:20]}))
+    return found
 
 
 def unreachable_finding(message):

@@ -95,6 +95,7 @@ def problems(hosts):
             found.append('%s: reachable must be true or false, got %r' % (where, record.get('reachable')))
         if not isinstance(record.get('summary', {}) or {}, Mapping):
             found.append('%s: summary must be a dict' % where)
+        found.extend(_context_problems(where, record.get('context')))
         findings = record.get('findings', [])
         if findings is None:
             continue
@@ -102,6 +103,19 @@ def problems(hosts):
             found.append('%s: findings must be a list' % where)
             continue
         found.extend(_finding_problems(where, findings))
+    return found
+
+
+def _context_problems(where, context):
+    if context is None:
+        return []
+    if not isinstance(context, list):
+        return ['%s: context must be a list' % where]
+    found = []
+    for index, item in enumerate(context):
+        here = _labelled('%s context[%d]' % (where, index), item, 'id', found)[0]
+        if here is not None and not isinstance(item.get('summary', ''), str):
+            found.append('%s: summary must be a string' % here)
     return found
 
 
@@ -165,6 +179,8 @@ def normalize_hosts(hosts):
                 'evidence': finding.get('evidence'),
                 'fix': finding.get('fix') or '',
             } for finding in record.get('findings') or []],
+            'context': [{'id': item['id'], 'summary': item.get('summary') or '', 'evidence': item.get('evidence')}
+                        for item in record.get('context') or []],
         })
     return normalized
 
@@ -275,6 +291,7 @@ def summarize(hosts):
         'hosts': dict({'total': len(hosts), 'reachable': len(hosts) - len(unreachable),
                        'unreachable': len(unreachable)},
                       **{name: len(names) for name, names in by_worst.items()}),
+        'hosts_with': {severity: sum(1 for r in hosts if r['counts'][severity]) for severity in SEVERITIES},
         'findings': dict({severity: sum(1 for f in findings if f['severity'] == severity)
                           for severity in SEVERITIES}, total=len(findings)),
         'since_last': {
@@ -355,6 +372,18 @@ def stats_summary(report, report_dir, max_items=20):
         'fail_on': report['decision']['fail_on'],
         'failed': report['decision']['failed'],
     }
+
+
+def host_verdict(report, host, report_dir=''):
+    """'' when HOST has no finding at or above the report's fail_on; otherwise the one sentence its
+    failure says: which findings, and where the report is."""
+    failing = [f for f in report['decision']['failing'] if f['host'] == host]
+    if not failing:
+        return ''
+    labels = ', '.join(_finding_label(f).split(': ', 1)[1] for f in failing)
+    return ('%s: %d finding(s) at or above %s (billmgr_health_fail_on): %s. See %s'
+            % (host, len(failing), report['decision']['fail_on'], labels,
+               (report_dir.rstrip('/') + '/report.html') if report_dir else 'the report'))
 
 
 def _finding_label(finding):

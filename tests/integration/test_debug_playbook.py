@@ -53,8 +53,9 @@ def mode(path):
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def debug(lab, extra, check=False, limit=None):
-    proc = lab.playbook(PLAYBOOK, limit=limit, extra_vars=extra, check=check)
+def debug(lab, extra, check=False, limit=','.join(HOSTS), diff=False):
+    # debug.yml runs only on servers named with --limit (or debug_hosts).
+    proc = lab.playbook(PLAYBOOK, limit=limit, extra_vars=extra, check=check, diff=diff)
     return proc, recap(proc.stdout)
 
 
@@ -81,7 +82,10 @@ def open_window(lab, duration):
     before = {host: restarts(lab, host) for host in HOSTS}
     proc, _counts = debug(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': duration})
     assert proc.returncode == 0, proc.stdout[-4000:]
+    # The restarts roll a batch at a time, as restart.yml's do (25 % of three hosts: one by one).
+    assert proc.stdout.count('PLAY [Open or close a debug window') == len(HOSTS), proc.stdout[-3000:]
     for host in HOSTS:
+        assert '%s: billmgr.* at 9 until ' % host in proc.stdout
         text = conf(lab, host).decode()
         assert '\nbillmgr.* 9\n' in text and '\npmbillmgr.* 9\n' in text, text
         assert CRON_NAME in crontab(lab, host)
@@ -100,6 +104,41 @@ def test_check_mode_on_untouched_hosts_shows_changes_and_makes_none(fleet):
     counts = run_leaving_hosts_as_they_were(lab, {'debug_logs': 'billmgr,pmbillmgr', 'debug_for': '30m'}, check=True)
     assert all(counts[host]['changed'] > 0 for host in HOSTS), counts
     assert not lab.host_path('bm01', 'etc/.debug.conf.lock').exists()
+
+
+def test_check_and_diff_show_the_debug_conf_change_not_the_reverters_source(fleet):
+    lab, _originals = fleet
+    proc, _counts = debug(lab, {'debug_logs': 'billmgr', 'debug_for': '30m'}, check=True, diff=True, limit='bm01')
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert '+billmgr.* 9' in proc.stdout
+    source = (REPO / 'roles' / 'debug_window' / 'files' / 'billmgr_debug_reverter.py').read_text()
+    shipped = (REPO / 'plugins' / 'module_utils' / '_debugconf.py').read_text()
+    for text in (source, shipped):
+        longest = max(text.splitlines(), key=len).strip()
+        assert longest not in proc.stdout, longest
+    assert len(proc.stdout.splitlines()) < 400, len(proc.stdout.splitlines())
+
+
+def test_a_run_without_a_limit_is_refused_before_anything(fleet):
+    lab, _originals = fleet
+    before = snapshot(lab)
+    proc, _counts = debug(lab, {'debug_logs': 'billmgr'}, limit=None)
+    assert proc.returncode != 0
+    assert 'debug.yml changes the servers it runs on, so it runs only on servers you name' in proc.stdout + proc.stderr
+    assert snapshot(lab) == before
+
+
+def test_a_bad_duration_is_named_once_with_its_value(fleet):
+    lab, _originals = fleet
+    before = snapshot(lab)
+    proc, _counts = debug(lab, {'debug_logs': 'billmgr', 'debug_for': '30 minutes'})
+    assert proc.returncode != 0
+    message = "debug_for (billmgr_debug_window_for) must be a duration such as 30m, 2h or 1h30m (got '30 minutes')"
+    # Once for the run (Ansible shows a failure as an error line and the result), not per host.
+    fatal = [line for line in proc.stdout.splitlines() if line.startswith('fatal: [')]
+    assert len(fatal) == 1 and message in fatal[0], proc.stdout[-3000:]
+    assert 'debug_state' not in proc.stdout and 'argument_spec' not in proc.stdout
+    assert snapshot(lab) == before
 
 
 def test_opening_raises_the_levels_restarts_once_and_leaves_a_reverter(fleet):
@@ -166,6 +205,9 @@ def test_closing_restores_the_files_restarts_once_and_collects_the_threads(fleet
         assert "Error: Type: 'missed' Object: 'function' Value: 'debugwindow.no.such.func'" in text
         assert "rpc EXTINFO Query('func=debugwindow.no.such.func" in text
         assert mode(records[0]) == 0o600
+        # The run ends saying, per host, what it put back and where the threads went.
+        assert '%s: billmgr.*: put back; pmbillmgr.*: put back. Error threads of the window: %s.' % (
+            host, threads[0]) in proc.stdout, proc.stdout[-3000:]
 
 
 def test_closing_again_changes_nothing(fleet):
@@ -189,7 +231,8 @@ def test_each_host_closes_its_window_on_its_own_when_it_expires(fleet):
         host: conf(lab, host).decode() for host in waiting})
     for host in HOSTS:
         assert_closed(lab, originals, host)
-        assert restarts(lab, host) == before[host] + 2, 'the reverter must restart exactly once'
+        assert restarts(lab, host) == before[host] + 2, (
+            'the reverter must restart exactly once', lab.host_path(host, 'var/billmgr-ops-debug.log').read_text())
         log = lab.host_path(host, 'var/billmgr-ops-debug.log').read_text()
         assert 'billmgr.* (level 9, expired' in log and 'removed itself' in log, log
 
@@ -213,7 +256,7 @@ def test_a_bad_log_name_is_refused_before_any_host_changes(fleet):
     before = snapshot(lab)
     proc, _counts = debug(lab, {'debug_logs': 'billmgr,../../etc/passwd'})
     assert proc.returncode != 0
-    assert 'debug_logs log names as the platform writes them' in proc.stdout
+    assert 'debug_logs (billmgr_debug_window_logs) must be log names as the platform writes them' in proc.stdout
     assert snapshot(lab) == before
 
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, recap
 
 SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'faults-sweep.yml'
 HEALTH = REPO / 'playbooks' / 'health.yml'
@@ -180,7 +180,11 @@ def ids(record):
 
 
 def test_sweep_finishes_and_reports_every_host(swept):
-    assert swept['proc'].returncode == 0, swept['proc'].stdout[-3000:]
+    # 4: the hosts that could not be reached count as unreachable (fail_on never fails no host).
+    assert swept['proc'].returncode == 4, swept['proc'].stdout[-3000:]
+    counts = recap(swept['proc'].stdout)
+    assert not [host for host, c in counts.items() if c['failed']], swept['proc'].stdout[-3000:]
+    assert counts['ghost']['unreachable'] == 1
     assert set(swept['hosts']) == set(LAB_HOSTS) | {'ghost'}
 
 

@@ -164,6 +164,11 @@ def test_drift_report_lists_exactly_the_injected_mismatches(lab, first, reports)
     assert hosts['bm01']['drift']['checked'] is False
     markdown = sorted((reports / 'first').glob('*/reselling.md'))[-1].read_text()
     assert '2 of %d linked items differ' % drift['linked_items'] in markdown
+    # Hosts with nothing to do are said once, in one table, not a section each.
+    assert 'Not resellers (no `pmbillmgr` processing module), left alone: 2 host(s).' in markdown
+    assert '| bm01 |' in markdown and '| bm04 |' in markdown
+    assert '## bm01' not in markdown and '## bm04' not in markdown and '## bm02' in markdown
+    assert 'Not a reseller' not in markdown
     for item in expected:
         assert '| %d |' % item in markdown
 
@@ -184,6 +189,8 @@ def test_checkevent_runs_on_request_and_empties_the_backlog(lab, reports):
         assert record['backlog']['count'] == 4 and record['checkevent_run']['ran'] is True
         assert record['checkevent_run']['backlog_after']['count'] == 0
         assert host_sql(lab, host, 'SELECT COUNT(*) FROM itemevent') == [['0']]
+        # The run answered it: no note still asks whether checkevent runs.
+        assert not [note for note in record['notes'] if 'is checkevent running' in note], record['notes']
     assert by_host(report)['bm01']['checkevent_run']['requested'] is False
 
 

@@ -47,6 +47,8 @@ def test_the_roll_stops_at_the_first_host_that_does_not_come_back(lab):
     assert proc.returncode != 0
     assert done == {'bm01': 1, 'bm02': 1, 'bm03': 0, 'bm04': 0, 'bm05': 0}, done
     assert 'The roll stops at bm02' in proc.stdout
+    # The hosts the roll never reached are named, since the recap cannot show them.
+    assert 'Not restarted (later batches): bm03, bm04.' in proc.stdout, proc.stdout[-3000:]
     counts = recap(proc.stdout)
     assert counts['bm02']['failed'] == 1
     assert 'bm03' not in counts and 'bm04' not in counts, counts

@@ -13,7 +13,8 @@ import yaml
 from ansible.module_utils import _internal as module_utils_internal
 
 FILTER_DIR = Path(__file__).resolve().parents[4] / 'plugins' / 'filter'
-NAMES = ['evidence_view', 'findings_problems', 'findings_report', 'findings_summary', 'html_escaped',
+NAMES = ['evidence_view', 'findings_problems', 'findings_report', 'findings_summary', 'findings_verdict',
+         'html_escaped',
          'md_fence', 'md_inline', 'prom_label']
 
 
@@ -105,3 +106,10 @@ def test_escapes_are_exposed(filters):
     assert filters['md_fence']('x', 'json') == '```json\nx\n```'
     assert filters['evidence_view']({'licctl_id': 0})['kind'] == 'map'
     assert filters['html_escaped'](['<b>']) == ['&lt;b&gt;']
+
+
+def test_the_verdict_fails_only_the_host_with_the_findings(filters):
+    report = build(filters)
+    assert filters['findings_verdict'](report, 'bm01', '/r/x') == ''
+    assert filters['findings_verdict'](report, 'bm02', '/r/x') == (
+        'bm02: 1 finding(s) at or above critical (billmgr_health_fail_on): license_unlinked. See /r/x/report.html')

@@ -63,8 +63,6 @@ def test_a_healthy_host_has_no_finding():
     (('license', 'linked'), False, {('license_unlinked', 'critical')}),
     (('license', 'days_left'), 10, {('license_expiring', 'warning')}),
     (('license', 'days_left'), -2, {('license_expiring', 'critical')}),
-    (('license', 'trial_used'), True, {('trial_unavailable', 'info')}),
-    (('license', 'activated_before'), True, {('trial_unavailable', 'info')}),
     (('license', 'expires'), None, {('license_expiry_unknown', 'info')}),
     (('cron', 'checkevent', 'schedule'), {'text': '*/15 * * * *', 'interval_minutes': 15},
      {('checkevent_slow', 'warning')}),
@@ -82,8 +80,6 @@ def test_a_healthy_host_has_no_finding():
     (('database', 'disk'), [{'mount': '/var/lib/mysql', 'used_pct': 91.0, 'inodes_used_pct': 3.0,
                              'holds': ['datadir']}], {('db_disk_low', 'critical')}),
     (('database', 'itemevent_backlog'), {'count': 4, 'oldest_age_seconds': 7200}, {('itemevent_backlog', 'warning')}),
-    (('database', 'promised_payments'), [{'item': 1}], {('promised_payments', 'info')}),
-    (('database', 'credit_limits'), [{'account': 1}], {('credit_limits', 'info')}),
     (('database',), {'error': 'Can\'t connect', 'error_kind': 'unreachable'}, {('database_unreachable', 'critical')}),
     (('database',), {'error': 'Access denied ... (using password: YES)', 'error_kind': 'refused'},
      {('database_unreachable', 'critical')}),
@@ -248,7 +244,7 @@ def test_a_failed_section_is_named_and_the_rest_still_judged():
 
 
 def test_most_severe_first():
-    facts = with_change(('license', 'activated_before'), True)
+    facts = with_change(('log_errors', 'by_error_type'), {'value': {'count': 2, 'thread_key': '8821:3'}})
     facts['platform']['answers'] = False
     facts['os']['supported'] = False
     assert [f['severity'] for f in host_findings(facts)] == ['critical', 'warning', 'info']
