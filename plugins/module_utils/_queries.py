@@ -248,7 +248,7 @@ QUERIES = dict((query.name, query) for query in (
                          'ORDER BY p.createdate DESC, p.id DESC LIMIT 1)' % (column, PAYMENT_PAID),
                          ('subaccount.id', 'subaccount.account', 'payment.id', 'payment.createdate',
                           'payment.subaccount', 'payment.status', 'payment.' + column))
-                        for column in ('amount', 'subaccountamount')]),
+                        for column in ('amount', 'subaccountamount')])),
           joins=(part('LEFT JOIN account a ON a.id = i.account', 'account.id'),
                  part('LEFT JOIN subaccount s ON s.account = i.account', 'subaccount.account')),
           where='i.id IN ({ids})', order=(part('i.id'), part('s.id', 'subaccount.id', 'subaccount.account')),

@@ -102,7 +102,9 @@ def _scan_readable(sources, **options):
     """``(scan result, {path: why})``: SOURCES scanned together, or, when one cannot be read (a
     corrupt archive), each on its own so the others still count."""
     try:
-        return scan(sources, **options), {}
+        found = scan(sources, **options)
+        # The scanner skips a corrupt archive itself and names it; other read errors land below.
+        return found, dict((entry['path'], entry['reason']) for entry in found.get('unreadable_archives', ()))
     except LogScanError:
         pass
     matches, skipped, truncated = [], {}, False

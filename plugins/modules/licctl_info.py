@@ -184,7 +184,7 @@ def main():
     if failed and found['id'] is not None and not run.timed_out:
         # `ID: N` is the answer that matters (N = 0: not linked), even from a licctl that exits non-zero.
         module.warn('%s info %s exited with status %s, but printed ID: %s: %s'
-                    % (layout.licctl, manager, run.rc, found['id'], mask_all(run.output, secrets) or 'no output'))
+                    % (layout.licctl, manager, run.rc, found['id'], mask_text(run.output, secrets) or 'no output'))
         failed = False
     if failed:
         license_info.update(fields=found['fields'], raw=found['raw'])

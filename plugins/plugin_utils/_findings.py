@@ -508,9 +508,10 @@ def check_payments(db, limits):
     parts = ['%s: %d (oldest %s)' % (row.get('paymethod_name') or 'payment method %s' % row.get('paymethod'),
                                      row.get('count') or 0, _age(row.get('oldest_age_seconds')))
              for row in methods]
-    fix = ('If the payment system credited them and their status did not change, re-sync: mgrctl -m billmgr '
+    fix = ('If the payment system credited them and their status did not change, re-sync: %s -m billmgr '
            'paymethod.checkpay, or %s. Payments never paid (abandoned checkouts) stay in pay: they are '
-           'not an error.' % (remediate_command('payments_stuck', limits.get('host')),))
+           'not an error.' % (mgr_path(limits.get('mgr_root'), 'sbin', 'mgrctl'),
+                              remediate_command('payments_stuck', limits.get('host'))))
     if aged:
         return [finding('payments_stuck', WARNING, '%d payment(s) in status 2 (in pay) for over %s h; per method: %s'
                         % (evidence['over_hours'], limit, '; '.join(parts)), evidence, fix)]
@@ -562,6 +563,8 @@ def check_database(facts, limits):
     if db.get('error'):
         return check_database_access(db, limits)
     found = []
+    # The host's root reaches the database checks' fix texts through the limits they share.
+    limits = dict(limits, mgr_root=_root(facts))
     for check in (check_query_support, check_payments, check_itemevents, check_db_disk):
         found.extend(check(db, limits))
     return found

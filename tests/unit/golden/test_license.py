@@ -16,7 +16,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._license import licens
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import CommandResult
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
 from ansible_collections.billmgr.ops.plugins.modules import licctl as licctl_module
-from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_findings
+from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_context, host_findings
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'golden'
 TODAY = date(2027, 1, 30)
@@ -70,7 +70,8 @@ def test_linked_with_expiry_and_a_license_got_here_before(golden):
     assert (found['id'], found['linked'], found['expires'], found['days_left']) == (318205, True, '2027-03-01', 30)
     assert found['fields']['JustInstalled'] == 'billing.example.com:1500'
     assert found['activated_before'] is True and len(found['got_lines']) == 1
-    (trial,) = host_findings({'license': found})
+    assert host_findings({'license': found}) == []
+    (trial,) = host_context({'license': found})
     assert trial['id'] == 'trial_unavailable' and 'can no longer be activated here' in trial['summary']
 
 

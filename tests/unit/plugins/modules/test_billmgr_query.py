@@ -431,8 +431,9 @@ def test_item_accounts_gives_balance_credit_limit_and_last_paid_top_up(run_modul
 UNSUPPORTED = {
     'lab': {},
     'public': {'active_providers': ['project.active'], 'promised_payments': ['promisepayment'],
-               'credit_limits': ['subaccount'], 'itemevent_backlog': ['itemevent']},
-    'minimal': {'stuck_payments': ['payment'], 'payments_in_pay': ['payment'], 'reselling_modules': ['processingmodule']},
+               'credit_limits': ['subaccount'], 'itemevent_backlog': ['itemevent'], 'item_accounts': ['item.account']},
+    'minimal': {'stuck_payments': ['payment'], 'payments_in_pay': ['payment'], 'reselling_modules': ['processingmodule'],
+                'item_accounts': ['item.account']},
 }
 
 

@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_findings, unreachable_finding
+from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_context, host_findings, unreachable_finding
 
 HEALTHY = {
     'mgr_root': '/usr/local/mgr5',
@@ -139,7 +139,8 @@ def test_unlinked_even_when_licctl_failed_and_unknown_expiry_keeps_the_raw_text(
 def test_trial_finding_says_a_trial_can_no_longer_be_activated():
     facts = with_change(('license', 'activated_before'), True)
     facts['license']['got_lines'] = ['Jan  1 00:00:01 [1:1] licctl INFO Got license ID 7']
-    (found,) = host_findings(facts)
+    assert host_findings(facts) == []
+    (found,) = host_context(facts)
     assert 'can no longer be activated here' in found['summary']
     assert 'trial was used' not in found['summary'] and 'was already activated' not in found['summary']
     assert found['evidence']['got_lines'] == facts['license']['got_lines']

@@ -62,7 +62,7 @@ def test_context_is_not_a_finding():
     facts['database']['credit_limits'] = [{'account': 1}, {'account': 2}]
     assert host_findings(facts) == []
     context = {item['id']: item for item in host_context(facts)}
-    assert set(context) == {'trial_used', 'promised_payments', 'credit_limits'}
+    assert set(context) == {'trial_unavailable', 'promised_payments', 'credit_limits'}
     assert context['credit_limits']['evidence']['count'] == 2
     assert all(set(item) == {'id', 'summary', 'evidence'} for item in context.values())
 
@@ -109,7 +109,7 @@ def test_checkevent_line_quotes_an_odd_root():
 
 @pytest.mark.parametrize('path, value', [
     (('platform', 'answers'), False),
-    (('database', 'stuck_payments'), [{'id': 1}]),
+    (('database', 'payments_in_pay'), [{'paymethod': 1, 'count': 1, 'over_hours': 1, 'oldest_age_seconds': 9000}]),
     (('license', 'linked'), False),
 ])
 def test_fix_texts_use_the_hosts_root(path, value):
