@@ -26,6 +26,8 @@ def health_clock(clock):
     if not isinstance(clock, dict):
         return None
     return skew_text(clock.get('skew_seconds'), clock.get('skew_uncertainty_seconds'))
+
+
 def health_context(facts):
     return host_context(facts)
 

@@ -425,6 +425,8 @@ def test_item_accounts_gives_balance_credit_limit_and_last_paid_top_up(run_modul
                          'last_topup_amount': money(top_up['amount']) if top_up else None})
     assert result['rows']['item_accounts'] == want
     assert any(row['last_topup'] for row in want)
+
+
 # ---- the lab's three schema variants ------------------------------------------------------------
 
 # What each variant lacks that a query cannot do without (see the README's table of needs).
