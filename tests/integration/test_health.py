@@ -136,10 +136,10 @@ def test_fail_on_never_passes_with_survey_strings(fleet, tmp_path):
 
 def test_context_is_apart_from_findings(first):
     _, _, report = first
-    context_ids = {'credit_limits', 'promised_payments', 'trial_used'}
+    context_ids = {'credit_limits', 'promised_payments', 'trial_unavailable', 'trial_used'}
     for host in report['hosts']:
         assert not context_ids & {f['id'] for f in host['findings']}, host['host']
-    assert 'trial_used' in {c['id'] for c in by_host(report)['bm09']['context']}
+    assert 'trial_unavailable' in {c['id'] for c in by_host(report)['bm09']['context']}
     # A host with nothing wrong is clean, whatever credit limits or promised payments it has.
     assert by_host(report)['bm01']['worst'] == 'clean', by_host(report)['bm01']
     assert report['summary']['hosts']['clean'] >= 1
