@@ -11,6 +11,7 @@ Stdlib only and no Ansible imports.
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime
 
 from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import db_settings
@@ -98,6 +99,22 @@ def early_stops_section(request):
             'skipped': skipped, 'truncated': found.get('truncated', False)}
 
 
+def run_sweep_batch(client, planned, retry_pause=1.0):
+    """The sweep's look-ups in one client call, tried once more after a lost or refused connection.
+
+    A server that is restarting, at its connection limit or just dropped the link usually answers
+    a moment later; one such blip must not turn a whole host's database findings into
+    database_unreachable. A refused login or any other error is reported at once.
+    """
+    try:
+        return run_batch(client, planned, datetime.now(), server_paths=True)
+    except MysqlError as exc:
+        if exc.kind != 'unreachable':
+            raise
+    time.sleep(retry_pause)
+    return run_batch(client, planned, datetime.now(), server_paths=True)
+
+
 def _scan_readable(sources, **options):
     """``(scan result, {path: why})``: SOURCES scanned together, or, when one cannot be read (a
     corrupt archive), each on its own so the others still count."""
@@ -146,7 +163,7 @@ def database_section(request):
     client = MysqlClient(request.runner, client_path, settings, timeout=request.tool_timeout)
     planned = plan(list(SWEEP_QUERIES), {'hours': request.stuck_payment_hours})
     try:
-        found = run_batch(client, planned, datetime.now(), server_paths=True)
+        found = run_sweep_batch(client, planned)
     except MysqlError as exc:
         conf_where = request.layout.manager_conf_dir + '/*.conf'
         return {'error': mask_all(failure_message(exc, settings, conf_where, request.layout.manager),
