@@ -18,7 +18,7 @@ MOUNTINFO = '''\
 22 1 253:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
 30 22 0:25 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw
 41 22 0:40 / /usr/local rw,relatime - overlay overlay rw,lowerdir=/usr/local,upperdir=/x/u,workdir=/x/w
-42 41 253:0 /work/lab/bm01/mgr5 /usr/local/mgr5 rw,relatime - ext4 /dev/vda rw
+42 41 253:0 /srv/lab/bm01/mgr5 /usr/local/mgr5 rw,relatime - ext4 /dev/vda rw
 43 42 0:41 / /usr/local/mgr5/var rw,relatime - tmpfs tmpfs rw,size=98304k,nr_inodes=4096
 50 22 0:50 / /mnt/with\\040space rw - xfs /dev/sdb1 rw
 '''
@@ -28,7 +28,7 @@ def test_parse_mountinfo_fields_and_escapes():
     mounts = parse_mountinfo(MOUNTINFO + 'garbage line\n')
     assert [m['mount'] for m in mounts] == ['/', '/proc', '/usr/local', '/usr/local/mgr5', '/usr/local/mgr5/var',
                                             '/mnt/with space']
-    assert mounts[3] == {'mount': '/usr/local/mgr5', 'root': '/work/lab/bm01/mgr5', 'fs_type': 'ext4',
+    assert mounts[3] == {'mount': '/usr/local/mgr5', 'root': '/srv/lab/bm01/mgr5', 'fs_type': 'ext4',
                          'source': '/dev/vda'}
     assert mounts[4]['fs_type'] == 'tmpfs'
 

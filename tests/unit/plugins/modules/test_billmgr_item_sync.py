@@ -33,13 +33,8 @@ def iso(value):
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    server = mariadb.MariaDBServer(tmp_path_factory.mktemp('mariadb'))
-    server.install()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    with mariadb.running_server(tmp_path_factory.mktemp('mariadb')) as running:
+        yield running
 
 
 @pytest.fixture
