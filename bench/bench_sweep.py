@@ -51,6 +51,7 @@ HEALTH_PER_PING = 2
 MAX_CALLS_PER_HOST = 2
 CONTROLLER_ADDRESSES = ('localhost', '127.0.0.1', '::1')
 _RECAP = re.compile(r'^(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+CONNECT_TIMEOUT = 60
 _AD_HOC_OK = re.compile(r'^(\S+) \| SUCCESS', re.M)
 
 
@@ -137,8 +138,11 @@ class _Sweep:
             self.lab_roots.append(state['shared_mysql']['pid'])
         self.hosts = dict((info['address'], name) for name, info in state['hosts'].items())
         # LOAD_CALLBACK_PLUGINS: ad hoc `ansible` loads no callback but its stdout one without it.
+        # TIMEOUT: fifty connections opened at once on two shared cores can take longer than the
+        # default 10 s to answer (Mitogen's bootstrap most of all); a timed-out host is no measurement.
         self.env = ansible_env({'ANSIBLE_FORKS': str(FORKS), 'ANSIBLE_CALLBACK_PLUGINS': str(CALLBACKS),
-                                'ANSIBLE_CALLBACKS_ENABLED': 'bench_calls', 'ANSIBLE_LOAD_CALLBACK_PLUGINS': '1'})
+                                'ANSIBLE_CALLBACKS_ENABLED': 'bench_calls', 'ANSIBLE_LOAD_CALLBACK_PLUGINS': '1',
+                                'ANSIBLE_TIMEOUT': str(CONNECT_TIMEOUT)})
         strategies = mitogen_strategy_dir()
         self.mitogen_env = None
         if strategies:
