@@ -215,11 +215,19 @@ def _span_of(source, options, search, resolver):
             first = next(file_scan._headers(raw.fileno(), 0, stat.st_size), (None, None))[1]
             return FileSpan(first, end, False), file_scan.stamped.window
         stream = opener(raw)
+        first, head = None, b''
         try:
-            head = stream.read(ARCHIVE_PROBE_BYTES)
+            # Most archives start with a header line: a few kilobytes answer, the rest only
+            # when a long message comes first.
+            while first is None and len(head) < ARCHIVE_PROBE_BYTES:
+                more = stream.read(max(len(head), 4096))
+                if not more:
+                    break
+                head += more
+                first = _first_key(search, head)
         finally:
             stream.close()
-        return FileSpan(_first_key(search, head), end, True), file_scan.stamped.window
+        return FileSpan(first, end, True), file_scan.stamped.window
     except _STREAM_ERRORS:
         # A broken archive is read in full, so that its damage is reported where it is.
         return FileSpan(None, None, False), file_scan.stamped.window
