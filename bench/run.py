@@ -43,7 +43,7 @@ def main(argv=None):
         found, raw['archives'] = bench_archives.run(WORK, runs=args.runs, archive_mib=args.archive_mib, log=_log)
         rows += found
     if args.only in (None, 'sweep'):
-        found, raw['sweep'] = bench_sweep.run(runs=args.sweep_runs, hosts=args.hosts, log=_log)
+        found, raw['sweep'] = bench_sweep.run(runs=args.sweep_runs, hosts=args.hosts, rtt_ms=args.rtt_ms, log=_log)
         rows += found
     raw['seconds'] = time.time() - started
     raw['rows'] = [row.as_dict() for row in rows]
@@ -62,7 +62,7 @@ def main(argv=None):
 
 def _arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--only', choices=('loggrep', 'archives', 'sweep', 'latency'), help='run one benchmark (results go to .build/bench)')
+    parser.add_argument('--only', choices=('loggrep', 'archives', 'sweep'), help='run one benchmark (results go to .build/bench)')
     parser.add_argument('--runs', type=int, default=5, help='rounds of the fast log_grep measurements (default 5)')
     parser.add_argument('--slow-runs', type=int, default=3,
                         help='rounds of the slow ones: the Python line loop, memory (default 3)')
@@ -70,6 +70,9 @@ def _arguments(argv):
     parser.add_argument('--hosts', type=int, default=50, help='hosts of the lab fleet (default 50)')
     parser.add_argument('--archive-mib', type=int, default=bench_archives.ARCHIVE_MIB,
                         help='size of each daily archive, uncompressed (default %(default)s)')
+    parser.add_argument('--rtt-ms', type=int, default=50,
+                        help='round trip added by a delaying relay for the sweep\'s second set of rows (0: none; '
+                             'default %(default)s)')
     parser.add_argument('--no-4g', action='store_true', help='skip the 4 GiB memory check')
     parser.add_argument('--strict', action='store_true', help='exit 1 when a target is not met')
     return parser.parse_args(argv)

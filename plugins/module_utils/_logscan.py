@@ -65,6 +65,8 @@ CONTEXT_MODES = ('thread', 'none')
 # Below this a plain range is searched by one process: a fork costs more than it saves.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 MAX_WORKERS = 2
+# What detailing the first matches (context, thread) costs, in bytes searched in the same time.
+DETAIL_BYTES = 12 * 1024 * 1024
 _BISECT_BLOCK = 64 * 1024
 _NL = b'\n'
 _COMPRESSED = (
@@ -540,9 +542,15 @@ class _FileScan:
         count = self.options.workers
         if count < 2 or end - start < self.options.parallel_min_bytes or not hasattr(os, 'fork'):
             return [(start, end)]
+        # This process also details the first matches (their context and thread), which costs
+        # about as much as searching DETAIL_BYTES: its part is that much smaller, so that all
+        # parts end together.
+        handicap = min(DETAIL_BYTES, (end - start) // count) if self.search.tally.room() > 0 else 0
+        own = (end - start - handicap) // count
         cuts = [start]
         for number in range(1, count):
-            found = next(self._headers(fd, start + (end - start) * number // count, end), None)
+            at = start + own + (end - start - own) * (number - 1) // (count - 1)
+            found = next(self._headers(fd, at, end), None)
             if found is not None and found[0] > cuts[-1]:
                 cuts.append(found[0])
         cuts.append(end)
