@@ -188,6 +188,9 @@ def _archives_outside(sources, options, search, resolver):
         by_log.setdefault(source.log, []).append(index)
     skipped = set()
     for indexes in by_log.values():
+        # A file alone has no neighbour to bound it: its own mtime, checked as it is read, will do.
+        if len(indexes) < 2:
+            continue
         known = [_span_of(sources[index], options, search, resolver) for index in indexes]
         spans = [span for span, unused_window in known]
         windows = set(window for unused_span, window in known if window is not None)
