@@ -11,7 +11,8 @@ what was read.
 * A time window on a plain file is found by bisecting on header timestamps, widened by
   ``disorder_seconds`` because threads write slightly out of order; every hit is then checked
   exactly.  Compressed archives cannot be bisected: they are read as streams, skipped whole when
-  last written before the window, and left once past it.
+  they cannot overlap the window (``_archiveplan``: their mtime, their first record, the first
+  record of the file rotated after them), and left once past it.
 * A large plain range is cut at header lines into parts searched by forked workers at once (the
   search is CPU-bound and a host has more than one CPU); each returns its counts and its first
   matches through a pipe, merged in file order.
