@@ -11,7 +11,7 @@ HOSTS        ?= 3
 SCENARIO     ?= tests/lab/scenarios/default.yml
 LIGHT        ?= auto
 DEB_PACKAGES := openssh-server openssh-client mariadb-server mariadb-client libfaketime cron \
-                iproute2 procps util-linux python3 git chromium shellcheck
+                iproute2 procps util-linux python3 git chromium shellcheck ripgrep
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(BUILD)
 # Every tool keeps its state in this clone, never in the shared home directory: ansible-core's
 # tmp/cp/galaxy_cache and molecule's scenarios under ANSIBLE_HOME, ansible-lint's schema cache

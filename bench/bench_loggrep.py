@@ -45,10 +45,13 @@ ERROR_RATIO = 0.005
 # What grep must count to count records: the whole header up to the level, anchored at the line start.
 HEADER_ERROR_RE = r'^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} \[[0-9]+(:[0-9]+)?\] [^ ]+ ERROR '
 GREP_F = ['grep', '-cF', ' ERROR ']
+# The reader a speed-minded user picks: the exact header-anchored count, reading as scan() does.
+RG_COUNT = ['rg', '--no-mmap', '-c', HEADER_ERROR_RE]
 C_LOCALE = {'LC_ALL': 'C'}
 RSS_LIMIT_MIB = 64
 SINCE_LIMIT_S = 0.050
 FULL_SCAN_LIMIT = 1.0
+RG_LIMIT = 1.5
 # log_grep's default slack before a window's start (_logscan.DISORDER_SECONDS).
 DISORDER_SECONDS = 300
 # Room left on the disk beside a generated log, for everyone else.
@@ -134,6 +137,7 @@ def _one_gib(small, runs, slow_runs, raw, log):
         variants = [
             ('grep -cF on the since window', runs, lambda: _timed_grep(GREP_F, window, C_LOCALE)),
             ('grep -cF', runs, lambda: _timed_grep(GREP_F, path, C_LOCALE)),
+            ('rg -c', runs if shutil.which('rg') else 0, lambda: _counted(RG_COUNT, path)),
             ('grep -c ERROR', runs, lambda: _timed_grep(['grep', '-c', 'ERROR'], path, None)),
             ('scan()', runs, lambda: _child('scan', str(path))),
             ('scan() since 1h', runs, lambda: _child('scan', str(path), since)),
@@ -160,6 +164,7 @@ def _one_gib(small, runs, slow_runs, raw, log):
         at_most_ratio(GROUP, 'full scan 1 GiB: `scan()` (module_utils entry point)', m['scan()'], grep_name,
                       grep_f, FULL_SCAN_LIMIT,
                       note='%d worker(s) forked; %.2f GB/s' % (scans[0]['forks'], GIB / m['scan()'] / 1e9)),
+        _rg_row(m, samples['rg -c'], scans),
         at_most_ratio(GROUP, 'full scan 1 GiB: `ansible localhost -m billmgr.ops.log_grep`', m['module via ansible'],
                       grep_name, grep_f, None,
                       note='whole ansible process, nothing subtracted; `ansible localhost -m ping` alone takes %s'
@@ -177,10 +182,24 @@ def _one_gib(small, runs, slow_runs, raw, log):
         _rss_row('peak memory, 1 GiB: `scan()` process tree', samples['scan() memory']),
         _rss_row('peak memory, 1 GiB: module process tree (AnsibleModule + scan)', samples['module process']),
         _count_row('1 GiB', small.truth, header_count, _grep_count(GREP_F, path, C_LOCALE),
-                   {'scan()': _one_count(scans), 'module via ansible': _one_count(samples['module via ansible']),
-                    'module process': _one_count(samples['module process'])}),
+                   dict({'scan()': _one_count(scans), 'module via ansible': _one_count(samples['module via ansible']),
+                         'module process': _one_count(samples['module process'])},
+                        **({'rg -c': _one_count(samples['rg -c'])} if samples['rg -c'] else {}))),
     ]
     return rows
+
+
+def _rg_row(m, rg_samples, scans):
+    """scan() against ripgrep's exact count of the same records (skipped without rg installed)."""
+    measure = 'full scan 1 GiB: `scan()` against ripgrep'
+    if not rg_samples:
+        return Row(GROUP, measure, 'skipped', note='rg is not installed (Debian package ripgrep)')
+    counts = sorted(set(sample['count'] for sample in rg_samples))
+    return at_most_ratio(GROUP, measure, m['scan()'], '`rg --no-mmap -c` header regex', m['rg -c'], RG_LIMIT,
+                         note='rg counts %s records with the full header regex (`%s`), scan() %s'
+                              % (' / '.join(format(count, ',') for count in counts), HEADER_ERROR_RE,
+                                 format(_one_count(scans), ',') if isinstance(_one_count(scans), int)
+                                 else _one_count(scans)))
 
 
 def _four_gib(big, raw, log):
@@ -264,6 +283,12 @@ def _grep_count(argv, path, extra_env, with_count=False):
         raise RuntimeError('%s failed: %s' % (' '.join(argv), proc.stderr.strip()))
     count = int(proc.stdout.strip() or 0)
     return (seconds, count) if with_count else count
+
+
+def _counted(argv, path):
+    """{'seconds', 'count'} of a counting reader (grep, rg) in the C locale."""
+    seconds, count = _grep_count(argv, path, C_LOCALE, with_count=True)
+    return {'seconds': seconds, 'count': count}
 
 
 def _timed_grep(argv, path, extra_env, with_count=False):
@@ -415,6 +440,8 @@ def _child_main(kind, out, args):
         report = _child_module(*args)
     elif kind == 'lines':
         report = _child_lines(*args)
+    elif kind == 'archives':
+        report = _child_archives(*args)
     else:
         raise SystemExit('unknown child kind %r' % kind)
     own = _own_peak_rss_kib()
@@ -476,6 +503,41 @@ def _child_module(mgr_root):
         os.unlink(args.name)
     sys.stdout.flush()
     return {'seconds': time.perf_counter() - start}
+
+
+def _child_archives(mgr_root, since, until=None, full=None):
+    """scan() of billmgr.log and its archives in MGR_ROOT over [SINCE, UNTIL], as log_grep finds
+    them; FULL ('full'): with nothing skipped ahead, every archive read. Says which archives were
+    decompressed beyond their first record and how much of the live log was read."""
+    import io
+    from ansible_collections.billmgr.ops.plugins.module_utils import _logscan
+    from ansible_collections.billmgr.ops.plugins.module_utils._logsources import find_sources
+    from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+    if until == 'full':
+        until, full = None, 'full'
+    if full:
+        _logscan.outside_window = lambda spans, since_key=None, until_key=None: set()
+    decompressed, live = [], [0]
+    real_run = _logscan._ChunkLoop.run
+
+    def run(loop):
+        before = loop.search.tally.scanned_bytes
+        try:
+            return real_run(loop)
+        finally:
+            if isinstance(loop.stream, io.FileIO):
+                live[0] += loop.search.tally.scanned_bytes - before
+            else:
+                decompressed.append(os.path.basename(loop.search.source.path))
+    _logscan._ChunkLoop.run = run
+    start = time.perf_counter()
+    sources, _ = find_sources(MgrLayout(mgr_root), ['billmgr'], rotated=True)
+    result = _logscan.scan(sources, levels=['ERROR'], since=since, until=until)
+    seconds = time.perf_counter() - start
+    records = [(match['file'], match['offset']) for match in result['matches']]
+    return {'seconds': seconds, 'count': result['counts']['by_level']['ERROR'], 'decompressed': decompressed,
+            'live_bytes': live[0], 'scanned_bytes': result['scanned_bytes'],
+            'records': [records, result['counts']]}
 
 
 def _child_lines(path):

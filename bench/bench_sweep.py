@@ -12,6 +12,7 @@ import fcntl
 import json
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import (  # noqa: E402
+    BUILD,
     REPO,
     VENV_BIN,
     Row,
@@ -47,7 +49,12 @@ RUNBOOK = REPO / 'bench' / 'playbooks' / 'runbook_commands.yml'
 CALLBACKS = REPO / 'bench' / 'callback_plugins'
 FORKS = 50
 HEALTH_SPEEDUP = 8
-HEALTH_PER_PING = 2
+HEALTH_PER_PING = 1.3
+# Mitogen must never be slower than linear: health.yml linear / mitogen at least this.
+MITOGEN_SPEEDUP = 1.0
+RELAY = Path(__file__).resolve().parent / 'delay_relay.py'
+# The relay listens on this /24 of loopback, the host's last octet kept.
+RELAY_NET = '127.0.1.'
 MAX_CALLS_PER_HOST = 2
 CONTROLLER_ADDRESSES = ('localhost', '127.0.0.1', '::1')
 _RECAP = re.compile(r'^(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
@@ -55,9 +62,13 @@ CONNECT_TIMEOUT = 60
 _AD_HOC_OK = re.compile(r'^(\S+) \| SUCCESS', re.M)
 
 
-def run(runs=3, hosts=50, log=print):
-    """Rows of the sweep table and the raw samples; blocks until the lab lock is free."""
-    raw = {'hosts': hosts, 'forks': FORKS, 'scenario': str(SCENARIO.relative_to(REPO))}
+def run(runs=3, hosts=50, rtt_ms=50, log=print):
+    """Rows of the sweep table and the raw samples; blocks until the lab lock is free.
+
+    RTT_MS: after the rounds on loopback, the same variants through a relay adding this round trip
+    (0: none).
+    """
+    raw = {'hosts': hosts, 'forks': FORKS, 'scenario': str(SCENARIO.relative_to(REPO)), 'rtt_ms': rtt_ms}
     with _LabLock(log) as lock:
         raw['lock_wait_seconds'] = lock.waited
         fleet = lab_fleet.Fleet(REPO / '.lab')
@@ -77,10 +88,72 @@ def run(runs=3, hosts=50, log=print):
                              ('health.yml, mitogen_linear', runs, _Guarded(lambda: sweep.health(mitogen=True)))]
             log('sweep: %d rounds side by side over %d hosts, forks %d' % (runs, hosts, FORKS))
             samples = side_by_side(variants, log)
+            if rtt_ms:
+                raw['delayed'] = _delayed(fleet, state, sweep, runs, rtt_ms, log)
         finally:
             fleet.down(quiet=True)
     raw['samples'] = samples
-    return _rows(samples, hosts, raw), raw
+    rows = _rows(samples, hosts, raw)
+    if rtt_ms:
+        rows += _delayed_rows(raw['delayed'], samples, hosts, rtt_ms)
+    return rows, raw
+
+
+class _DelayRelay:
+    """bench/delay_relay.py in front of every host's sshd, and an inventory that goes through it."""
+
+    def __init__(self, fleet, state, rtt_ms):
+        self.routes, self.addresses = [], {}
+        port = state['ssh_port']
+        for name, info in state['hosts'].items():
+            relayed = RELAY_NET + info['address'].rsplit('.', 1)[1]
+            self.routes.append('%s:%d=%s:%d' % (relayed, port, info['address'], port))
+            self.addresses[name] = relayed
+        self.rtt_ms = rtt_ms
+        self.inventory = BUILD / 'bench' / ('inventory-rtt%d.yml' % rtt_ms)
+        text = fleet.inventory_file.read_text()
+        for name, info in state['hosts'].items():
+            text = text.replace('ansible_host: %s\n' % info['address'], 'ansible_host: %s\n' % self.addresses[name])
+        self.inventory.parent.mkdir(parents=True, exist_ok=True)
+        self.inventory.write_text(text)
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, str(RELAY), '--delay-ms', str(self.rtt_ms / 2.0)] + self.routes,
+                                     stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        if self.proc.stdout.readline().strip() != 'ready':
+            self.__exit__()
+            raise RuntimeError('the delay relay did not start')
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.inventory.unlink(missing_ok=True)
+        return False
+
+
+def _delayed(fleet, state, loopback, runs, rtt_ms, log):
+    """The same variants over the relay: ping, health.yml, the command playbook, Mitogen's two."""
+    with _DelayRelay(fleet, state, rtt_ms) as relay:
+        sweep = _Sweep(fleet, state, inventory=relay.inventory, addresses=relay.addresses)
+        sweep.ping()
+        one = sorted(state['hosts'])[0]
+        log('sweep: one host pinged at 0 and %d ms RTT' % rtt_ms)
+        check = side_by_side([('one host, 0 ms', 3, lambda: loopback.ping(limit=one)),
+                              ('one host, %d ms' % rtt_ms, 3, lambda: sweep.ping(limit=one))], log)
+        variants = [('ping', runs, sweep.ping), ('health.yml', runs, sweep.health),
+                    ('runbook_commands.yml', runs, sweep.runbook)]
+        if sweep.mitogen_env is not None:
+            variants += [('ping, mitogen_linear', runs, _Guarded(lambda: sweep.ping(mitogen=True))),
+                         ('health.yml, mitogen_linear', runs, _Guarded(lambda: sweep.health(mitogen=True)))]
+        log('sweep: %d rounds side by side at %d ms RTT' % (runs, rtt_ms))
+        samples = side_by_side(variants, log)
+    return {'check': check, 'samples': samples}
 
 
 class _Guarded:
@@ -130,13 +203,13 @@ class _LabLock:
 class _Sweep:
     """Runs over the fleet, each returning its wall time, its check and what each host was sent."""
 
-    def __init__(self, fleet, state):
-        self.inventory = str(fleet.inventory_file)
+    def __init__(self, fleet, state, inventory=None, addresses=None):
+        self.inventory = str(inventory or fleet.inventory_file)
         # Every process of the lab hosts descends from a host's init, or is the shared MariaDB.
         self.lab_roots = [info['init_pid'] for info in state['hosts'].values()]
         if state.get('shared_mysql'):
             self.lab_roots.append(state['shared_mysql']['pid'])
-        self.hosts = dict((info['address'], name) for name, info in state['hosts'].items())
+        self.hosts = dict(((addresses or {}).get(name, info['address']), name) for name, info in state['hosts'].items())
         # LOAD_CALLBACK_PLUGINS: ad hoc `ansible` loads no callback but its stdout one without it.
         # TIMEOUT: fifty connections opened at once on two shared cores can take longer than the
         # default 10 s to answer (Mitogen's bootstrap most of all); a timed-out host is no measurement.
@@ -163,7 +236,9 @@ class _Sweep:
             name = key.split('(')[0].strip()
             if name in wanted and (section in (None, 'ssh') or name.isupper()):
                 found[wanted[name]] = value.strip()
-        found['mitogen'] = 'mitogen_linear from %s' % self.mitogen_env['ANSIBLE_STRATEGY_PLUGINS'] \
+        # Named from site-packages on: the rest is where this machine keeps its virtualenv.
+        found['mitogen'] = 'mitogen_linear from site-packages/%s' % \
+            self.mitogen_env['ANSIBLE_STRATEGY_PLUGINS'].split('site-packages/')[-1] \
             if self.mitogen_env else 'not installed'
         return found
 
@@ -206,11 +281,11 @@ class _Sweep:
         return {'modules': dict(modules), 'commands': dict(commands), 'controller': dict(controller),
                 'module_names': dict(names), 'tasks': _task_seconds(lines)}
 
-    def ping(self, mitogen=False):
-        argv = [str(VENV_BIN / 'ansible'), 'billmgr', '-i', self.inventory, '-m', 'ansible.builtin.ping']
+    def ping(self, mitogen=False, limit=None):
+        argv = [str(VENV_BIN / 'ansible'), limit or 'billmgr', '-i', self.inventory, '-m', 'ansible.builtin.ping']
         seconds, proc, calls = self._run(argv, mitogen)
         answered = set(_AD_HOC_OK.findall(proc.stdout))
-        missing = sorted(set(self.hosts.values()) - answered)
+        missing = sorted(set([limit] if limit else self.hosts.values()) - answered)
         if proc.returncode != 0 or missing:
             raise RuntimeError('ping failed on %s: %s' % (', '.join(missing) or 'no host', proc.stdout[-3000:]))
         return {'seconds': seconds, 'calls': calls}
@@ -278,7 +353,7 @@ def _rows(all_samples, hosts, raw):
                                       _cpu_text(cpu['ping, mitogen_linear']))))
     if 'health.yml, mitogen_linear' in m:
         rows.append(speedup(GROUP, 'health.yml (mitogen_linear)', m['health.yml, mitogen_linear'],
-                            'health.yml (linear)', m['health.yml'], None))
+                            'health.yml (linear)', m['health.yml'], MITOGEN_SPEEDUP))
     if 'ping, mitogen_linear' in m:
         rows.append(speedup(GROUP, '`ansible -m ping` (mitogen_linear)', m['ping, mitogen_linear'],
                             '`ansible -m ping` (linear)', m['ping'], None))
@@ -292,6 +367,42 @@ def _rows(all_samples, hosts, raw):
     rows.append(_calls_row(samples, hosts))
     rows.append(Row(GROUP, 'lab fleet start (%d hosts, light mode)' % hosts, '%.1f s' % raw['fleet_up_seconds'],
                     note='not part of any ratio; waited %.0f s for the lab lock' % raw['lock_wait_seconds']))
+    return rows
+
+
+def _delayed_rows(delayed, loopback, hosts, rtt_ms):
+    """The rows at RTT_MS: the relay's check, health.yml against ping, Mitogen against linear."""
+    check = dict((name, median(seconds_of(values))) for name, values in delayed['check'].items())
+    near, far = check['one host, 0 ms'], check['one host, %d ms' % rtt_ms]
+    grown = far - near
+    rows = [Row(GROUP, 'relay check: one host\'s ping at %d ms RTT' % rtt_ms, '%.3f s' % far,
+                'at 0 ms %.3f s' % near, None, 'grows by ≥ 1 RTT (%d ms)' % rtt_ms, grown >= rtt_ms / 1000.0,
+                note='grew by %.0f ms: a pipelined module call over a warm SSH master is at least one round '
+                     'trip (bench/delay_relay.py holds every byte %.0f ms each way)' % (grown * 1000, rtt_ms / 2.0))]
+    samples = dict((name, [value for value in values if value['seconds'] is not None])
+                   for name, values in delayed['samples'].items())
+    m = dict((name, median(seconds_of(values))) for name, values in samples.items() if values)
+    at = ' at %d ms RTT' % rtt_ms
+    rows += [
+        at_most_ratio(GROUP, 'health.yml (linear)%s' % at, m['health.yml'], '`ansible -m ping`%s' % at, m['ping'],
+                      HEALTH_PER_PING, note='where the time goes: %s' % _slowest_tasks(
+                          samples['health.yml'][0]['calls']['tasks'])),
+        speedup(GROUP, 'health.yml (linear)%s' % at, m['health.yml'], 'runbook_commands.yml%s' % at,
+                m['runbook_commands.yml'], None),
+        at_most_ratio(GROUP, '`ansible -m ping`%s' % at, m['ping'], '`ansible -m ping` on loopback',
+                      median(seconds_of(loopback['ping'])), None),
+    ]
+    if m.get('health.yml, mitogen_linear') is None:
+        rows.append(Row(GROUP, 'health.yml (mitogen_linear)%s' % at, 'failed or skipped'))
+    else:
+        rows.append(speedup(GROUP, 'health.yml (mitogen_linear)%s' % at, m['health.yml, mitogen_linear'],
+                            'health.yml (linear)%s' % at, m['health.yml'], MITOGEN_SPEEDUP))
+    reached = dict((name, [value for value in values if value['seconds'] is not None])
+                   for name, values in loopback.items())
+    rows.append(_same_findings(dict(reached, **dict(('%s%s' % (name, at), values)
+                                                    for name, values in samples.items())),
+                               extra=[('health.yml%s' % at, 'linear%s' % at),
+                                      ('health.yml, mitogen_linear%s' % at, 'mitogen_linear%s' % at)]))
     return rows
 
 
@@ -320,13 +431,14 @@ def _slowest_tasks(tasks, count=3):
                      for name, wall, cpu in ranked) + ' of %.1f s in tasks' % total
 
 
-def _same_findings(samples):
+def _same_findings(samples, extra=()):
     """Findings of every health run, each round and strategy against the first, on the hosts all reached.
 
     A host a run could not reach is named apart: that is the connection, not the findings.
+    EXTRA: more (variant, label) pairs of SAMPLES to compare (the runs over the delay relay).
     """
     runs = []
-    for variant, strategy in (('health.yml', 'linear'), ('health.yml, mitogen_linear', 'mitogen_linear')):
+    for variant, strategy in (('health.yml', 'linear'), ('health.yml, mitogen_linear', 'mitogen_linear')) + tuple(extra):
         runs += [('%s round %d' % (strategy, number), sample['findings'])
                  for number, sample in enumerate(samples.get(variant, []), 1)]
     unreachable = set()

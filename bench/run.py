@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_archives  # noqa: E402
 import bench_loggrep  # noqa: E402
 import bench_sweep  # noqa: E402
 from measure import BUILD, REPO  # noqa: E402
@@ -38,8 +39,11 @@ def main(argv=None):
         found, raw['log_grep'] = bench_loggrep.run(WORK, runs=args.runs, slow_runs=args.slow_runs,
                                                    with_4g=not args.no_4g, log=_log)
         rows += found
+    if args.only in (None, 'archives'):
+        found, raw['archives'] = bench_archives.run(WORK, runs=args.runs, archive_mib=args.archive_mib, log=_log)
+        rows += found
     if args.only in (None, 'sweep'):
-        found, raw['sweep'] = bench_sweep.run(runs=args.sweep_runs, hosts=args.hosts, log=_log)
+        found, raw['sweep'] = bench_sweep.run(runs=args.sweep_runs, hosts=args.hosts, rtt_ms=args.rtt_ms, log=_log)
         rows += found
     raw['seconds'] = time.time() - started
     raw['rows'] = [row.as_dict() for row in rows]
@@ -58,12 +62,17 @@ def main(argv=None):
 
 def _arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--only', choices=('loggrep', 'sweep'), help='run one benchmark (results go to .build/bench)')
+    parser.add_argument('--only', choices=('loggrep', 'archives', 'sweep'), help='run one benchmark (results go to .build/bench)')
     parser.add_argument('--runs', type=int, default=5, help='rounds of the fast log_grep measurements (default 5)')
     parser.add_argument('--slow-runs', type=int, default=3,
                         help='rounds of the slow ones: the Python line loop, memory (default 3)')
     parser.add_argument('--sweep-runs', type=int, default=3, help='rounds of the sweep (default 3)')
     parser.add_argument('--hosts', type=int, default=50, help='hosts of the lab fleet (default 50)')
+    parser.add_argument('--archive-mib', type=int, default=bench_archives.ARCHIVE_MIB,
+                        help='size of each daily archive, uncompressed (default %(default)s)')
+    parser.add_argument('--rtt-ms', type=int, default=50,
+                        help='round trip added by a delaying relay for the sweep\'s second set of rows (0: none; '
+                             'default %(default)s)')
     parser.add_argument('--no-4g', action='store_true', help='skip the 4 GiB memory check')
     parser.add_argument('--strict', action='store_true', help='exit 1 when a target is not met')
     return parser.parse_args(argv)
@@ -92,7 +101,7 @@ def _machine():
 def render(rows, raw, args):
     """The table as Markdown (readable as it is in a terminal), notes numbered below it."""
     machine = raw['machine']
-    lines = ['# make bench: billmgr.ops performance (issue 7)', '',
+    lines = ['# make bench: billmgr.ops performance (issues 7, 17, 19, 21)', '',
              'Run %s on %d CPUs (load average %.1f at start, %.1f at the end; other work shares the '
              'machine), Python %s, ansible-core %s, mitogen %s; %.0f s in all.'
              % (machine['when'], machine['cpus'], machine['load_at_start'], os.getloadavg()[0], machine['python'],

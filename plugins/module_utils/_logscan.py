@@ -11,7 +11,8 @@ what was read.
 * A time window on a plain file is found by bisecting on header timestamps, widened by
   ``disorder_seconds`` because threads write slightly out of order; every hit is then checked
   exactly.  Compressed archives cannot be bisected: they are read as streams, skipped whole when
-  last written before the window, and left once past it.
+  they cannot overlap the window (``_archiveplan``: their mtime, their first record, the first
+  record of the file rotated after them), and left once past it.
 * A large plain range is cut at header lines into parts searched by forked workers at once (the
   search is CPU-bound and a host has more than one CPU); each returns its counts and its first
   matches through a pipe, merged in file order.
@@ -37,6 +38,7 @@ import zlib
 from collections import namedtuple
 from datetime import datetime, timedelta
 
+from ansible_collections.billmgr.ops.plugins.module_utils._archiveplan import FileSpan, outside_window
 from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import open_stream
 from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
     LEVELS,
@@ -64,6 +66,8 @@ CONTEXT_MODES = ('thread', 'none')
 # Below this a plain range is searched by one process: a fork costs more than it saves.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 MAX_WORKERS = 2
+# What detailing the first matches (context, thread) costs, in bytes searched in the same time.
+DETAIL_BYTES = 12 * 1024 * 1024
 _BISECT_BLOCK = 64 * 1024
 _NL = b'\n'
 _COMPRESSED = (
@@ -72,6 +76,8 @@ _COMPRESSED = (
     (b'\xfd7zXZ\x00', lambda raw: lzma.LZMAFile(raw, mode='rb')),
 )
 
+# How much of an archive's start is decompressed to find its first record.
+ARCHIVE_PROBE_BYTES = 256 * 1024
 # How much of a file's end is read to find its newest record, for its zone.
 ZONE_PROBE_BYTES = 64 * 1024
 
@@ -135,9 +141,11 @@ def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, conte
     buf = _take_buffer(options)
     search = BufferSearch(buf, options, tally)
     try:
-        for source in sources:
+        skipped = _archives_outside(sources, options, search, resolver) if options.windowed else ()
+        for index, source in enumerate(sources):
             tally.by_log.setdefault(source.log, 0)
-            _FileScan(source, options, search, resolver).run()
+            if index not in skipped:
+                _FileScan(source, options, search, resolver).run()
     finally:
         search.finder.release()
         _SPARE_BUFFERS[:] = [buf]
@@ -167,6 +175,84 @@ def _take_buffer(options):
         if len(spare) == size:
             return spare
     return bytearray(size)
+
+
+def _archives_outside(sources, options, search, resolver):
+    """Indexes of the compressed archives in SOURCES that cannot overlap the window (``_archiveplan``).
+
+    Each file of a log with archives is opened once to bound it: its mtime, and its first record
+    (a plain file's first header line; an archive's among its first ARCHIVE_PROBE_BYTES, which
+    costs a few milliseconds of decompression instead of the whole archive).
+    """
+    by_log = {}
+    for index, source in enumerate(sources):
+        by_log.setdefault(source.log, []).append(index)
+    skipped = set()
+    for indexes in by_log.values():
+        # A file alone has no neighbour to bound it: its own mtime, checked as it is read, will do.
+        if len(indexes) < 2:
+            continue
+        known = [_span_of(sources[index], options, search, resolver) for index in indexes]
+        spans = [span for span, unused_window in known]
+        windows = set(window for unused_span, window in known if window is not None)
+        # Every file of a log is stamped in one zone (an archive takes its live file's), so one
+        # window serves them all; anything else, and nothing is skipped.
+        if len(windows) != 1 or not any(span.skippable for span in spans):
+            continue
+        window = windows.pop()
+        for number in outside_window(spans, window.since_read_key, window.until_read_key):
+            skipped.add(indexes[number])
+    return skipped
+
+
+def _span_of(source, options, search, resolver):
+    """``(FileSpan, window)``: what one file's time range is known to be without reading it, and
+    the window in the zone it is stamped in (None when the file cannot be opened)."""
+    file_scan = _FileScan(source, options, search, resolver)
+    try:
+        raw = open_stream(source.path, 'log')
+    except OSError:
+        return FileSpan(None, None, False), None  # the scan itself reports it
+    try:
+        opener, stat = file_scan._stamp(raw)
+        anchor = file_scan.stamped.anchor
+        end = anchor.year * YEAR_SPAN + anchor.in_year_key
+        if opener is None:
+            first = next(file_scan._headers(raw.fileno(), 0, stat.st_size), (None, None))[1]
+            return FileSpan(first, end, False), file_scan.stamped.window
+        stream = opener(raw)
+        first, head = None, b''
+        try:
+            # Most archives start with a header line: a few kilobytes answer, the rest only
+            # when a long message comes first.
+            while first is None and len(head) < ARCHIVE_PROBE_BYTES:
+                more = stream.read(max(len(head), 4096))
+                if not more:
+                    break
+                head += more
+                first = _first_key(search, head)
+        finally:
+            stream.close()
+        return FileSpan(first, end, True), file_scan.stamped.window
+    except _STREAM_ERRORS:
+        # A broken archive is read in full, so that its damage is reported where it is.
+        return FileSpan(None, None, False), file_scan.stamped.window
+    finally:
+        raw.close()
+
+
+def _first_key(search, block):
+    """Time key of the first header line in BLOCK (a file's first bytes), or None."""
+    start = 0
+    while start < len(block):
+        key = search.header_key(block, start, min(len(block), start + HEADER_MAX_BYTES))
+        if key is not None:
+            return key
+        newline = block.find(_NL, start)
+        if newline < 0:
+            return None
+        start = newline + 1
+    return None
 
 
 class _Options:
@@ -367,7 +453,8 @@ class _FileScan:
         finally:
             raw.close()
 
-    def _run(self, raw):
+    def _stamp(self, raw):
+        """How RAW is stamped (``self.stamped``); its opener if compressed, and its stat."""
         head = raw.read(10)
         raw.seek(0)
         opener = next((opener for magic, opener in _COMPRESSED if head.startswith(magic)), None)
@@ -376,10 +463,13 @@ class _FileScan:
         if head.startswith(_COMPRESSED[0][0]):
             mtime = _gzip_mtime(head) or mtime
         zone = self.resolver.zone(self.source, raw.fileno(), stat.st_size, mtime, opener is not None)
-        anchor = year_anchor(mtime, zone.utc)
-        window = self.options.window(zone)
-        self.stamped = _Stamped(zone, anchor, window)
+        self.stamped = _Stamped(zone, year_anchor(mtime, zone.utc), self.options.window(zone))
         self.search.start_file(self.source, self.stamped)
+        return opener, stat
+
+    def _run(self, raw):
+        opener, stat = self._stamp(raw)
+        anchor, window = self.stamped.anchor, self.stamped.window
         if window.since_key is not None:
             # Nothing is written to a file after its mtime: a file last written before the window
             # holds nothing in it.
@@ -456,9 +546,15 @@ class _FileScan:
         count = self.options.workers
         if count < 2 or end - start < self.options.parallel_min_bytes or not hasattr(os, 'fork'):
             return [(start, end)]
+        # This process also details the first matches (their context and thread), which costs
+        # about as much as searching DETAIL_BYTES: its part is that much smaller, so that all
+        # parts end together.
+        handicap = min(DETAIL_BYTES, (end - start) // count) if self.search.tally.room() > 0 else 0
+        own = (end - start - handicap) // count
         cuts = [start]
         for number in range(1, count):
-            found = next(self._headers(fd, start + (end - start) * number // count, end), None)
+            at = start + own + (end - start - own) * (number - 1) // (count - 1)
+            found = next(self._headers(fd, at, end), None)
             if found is not None and found[0] > cuts[-1]:
                 cuts.append(found[0])
         cuts.append(end)
