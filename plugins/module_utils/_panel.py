@@ -131,12 +131,10 @@ def probe_endpoint(address, port, names, now, timeout, fetch=fetch_certificate):
 
 
 def host_names():
-    """The names this host is reached by when none are given: its hostname and fully qualified name."""
-    names = []
-    for name in (socket.gethostname(), socket.getfqdn()):
-        if name and name not in names:
-            names.append(name)
-    return names
+    """The name this host is reached by when none are given: its hostname. Not getfqdn(): a resolver
+    that does not answer would hold the whole sweep of the host for its timeouts."""
+    name = socket.gethostname()
+    return [name] if name else []
 
 
 def panel_facts(request, fetch=fetch_certificate):

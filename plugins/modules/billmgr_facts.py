@@ -54,7 +54,7 @@ options:
   panel_names:
     description:
       - The names the panel's certificate must be valid for (one is enough), for the V(panel) section.
-      - Empty, the default, means the host's own hostname and fully qualified name.
+      - Empty, the default, means the host's own hostname (as C(hostname) prints it).
     type: list
     elements: str
     default: []

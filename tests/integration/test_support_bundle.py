@@ -184,8 +184,11 @@ def panel_lab(lab_manager):
 
 
 def host_tmp_listing(lab, host):
-    return lab.ssh(host, 'ls -A /tmp /var/tmp /root 2>/dev/null; find /usr/local/mgr5 -newer /usr/local/mgr5/lab/host.json '
-                         '-not -path "*/var/*" -not -path "*/lab/*" 2>/dev/null').stdout
+    """Temporary places and the mgr root (logs and lab state aside) of HOST. Ansible's own module
+    temp directories come and go with every task of any module, so they are not counted."""
+    listing = lab.ssh(host, 'ls -A /tmp /var/tmp /root 2>/dev/null; find /usr/local/mgr5 -newer '
+                            '/usr/local/mgr5/lab/host.json -not -path "*/var/*" -not -path "*/lab/*" 2>/dev/null').stdout
+    return [line for line in listing.splitlines() if not line.startswith('ansible-moduletmp-')]
 
 
 def test_the_lab_host_bundle_holds_its_errors_configs_and_sweep_findings(panel_lab, tmp_path):
