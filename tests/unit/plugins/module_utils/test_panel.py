@@ -88,7 +88,7 @@ def tls_panel(tmp_path):
     def serve():
         while not stop.is_set():
             try:
-                conn, _ = listener.accept()
+                conn, _peer = listener.accept()
             except OSError:
                 return
             try:
