@@ -23,6 +23,9 @@ description:
     platform writes them), with the values the host's own config files name as secret (C(DBPassword))
     and C(licctl)'s key lines added.
   - The content is bounded by O(max_bytes) before compression, so the archive is never larger.
+requirements:
+  - Python 3 on the host (standard library only). The database is not read, so the C(mysql) or
+    C(mariadb) command-line client the sweep's look-ups use is never run here.
 options:
   dest:
     description:
@@ -73,14 +76,8 @@ options:
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
   - billmgr.ops._common.attributes
+  - billmgr.ops._common.read_only
 attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: The host is never changed, so check mode gathers the same bundle; the archive is written on the controller in both.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
   action:
     description: Indicates this has a corresponding action plugin so some parts can be executed on the controller.
     support: full
