@@ -12,7 +12,12 @@ echo "demo: sweeping the fleet with playbooks/health.yml (read-only; reports go 
 echo
 # The fleet summary and the hosts x findings table of the Markdown report, as the terminal's summary.
 sed -n '/^## Fleet summary/,/^## Hosts$/p' reports/latest/report.md | sed '$d'
+echo
+echo "demo: a support bundle of bm03 for the vendor's support (playbooks/support_bundle.yml, read-only)"
+"$bin/ansible-playbook" -i .lab/inventory.yml playbooks/support_bundle.yml -l bm03 -e billmgr_support_bundle_since=2h
+echo
 cat <<MSG
+demo: the support bundle is in support-bundles/ (tar tzf it; manifest.json lists every file).
 demo: the reports are in reports/latest/ (report.html, report.md, report.json).
 demo: in production the same run fails when a host has a critical finding, so AWX turns red.
 demo: the lab fleet is still running so you can look around, e.g.

@@ -43,11 +43,12 @@ from ansible_collections.billmgr.ops.plugins.module_utils._platformfacts import 
     debug_facts,
     platform_facts,
 )
+from ansible_collections.billmgr.ops.plugins.module_utils._panel import panel_facts
 from ansible_collections.billmgr.ops.plugins.module_utils._procscan import PROC
 from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import GATHERERS as SWEEP_GATHERERS
 from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWEEP_SECTIONS, SectionError
 
-SECTIONS = ('os', 'clock', 'disk', 'memory', 'kernel_errors', 'journal_errors', 'platform', 'cron', 'debug')
+SECTIONS = ('os', 'clock', 'disk', 'memory', 'kernel_errors', 'journal_errors', 'platform', 'cron', 'debug', 'panel')
 
 # Where the host's own files are; a test points these at copies.
 HOST_PATHS = {
@@ -74,7 +75,7 @@ class FactsRequest:
 
     def __init__(self, layout, runner, supported_os=(), reference_epoch=None, since_local=None,
                  error_pattern=None, error_lines=10, debug_threshold=8, mgrctl_timeout=10, tool_timeout=10,
-                 now=None, logs=('billmgr',), stuck_payment_hours=2, log_zones=None):
+                 now=None, logs=('billmgr',), stuck_payment_hours=2, log_zones=None, panel_names=()):
         self.layout = layout
         self.runner = runner
         self.supported_os = supported_os
@@ -88,6 +89,7 @@ class FactsRequest:
         self.logs = list(logs)
         self.log_zones = dict(log_zones or {})
         self.stuck_payment_hours = stuck_payment_hours
+        self.panel_names = list(panel_names)
         self.now = time.time() if now is None else now
         self.paths = dict(HOST_PATHS)
         self.find_tool = find_tool
@@ -184,6 +186,7 @@ GATHERERS = {
     'platform': platform_facts,
     'cron': cron_facts,
     'debug': debug_facts,
+    'panel': panel_facts,
 }
 
 

@@ -122,3 +122,30 @@ def mask_data(value, secrets=(), mask=MASK):
     if isinstance(value, (list, tuple)):
         return [mask_data(item, secrets, mask) for item in value]
     return value
+
+
+_CONF_LINE_RE = re.compile(r'(?P<name>[ \t]*[A-Za-z_][\w.-]{0,63})(?P<sep>[ \t]+)(?P<value>\S[^\n]*)')
+
+
+def conf_secrets(text):
+    """Values of the platform's ``Name value`` config lines whose name says they are secret."""
+    found = []
+    for line in (text or '').splitlines():
+        match = _CONF_LINE_RE.fullmatch(line)
+        if match and not line.lstrip().startswith('#') and looks_secret(match.group('name')):
+            found.append(match.group('value').strip())
+    return found
+
+
+def mask_conf_text(text, secrets=(), mask=MASK):
+    """A platform config file (``DBPassword s3cret`` lines, as billmgr.conf writes them) with the value
+    of every secret-looking name masked, then :func:`mask_text` for every other form."""
+    if not text or not isinstance(text, str):
+        return text
+    lines = []
+    for line in text.split('\n'):
+        match = _CONF_LINE_RE.fullmatch(line)
+        if match and not line.lstrip().startswith('#') and looks_secret(match.group('name')):
+            line = match.group('name') + match.group('sep') + mask
+        lines.append(line)
+    return mask_text('\n'.join(lines), secrets, mask)

@@ -30,8 +30,11 @@ description:
 options:
   gather:
     description:
-      - The sections to gather; V(all) gathers every host and platform section (C(os) to C(debug)).
+      - The sections to gather; V(all) gathers every host and platform section (C(os) to C(panel)).
         Sections not gathered are absent from the result.
+      - V(panel) knocks on the platform's web server C(ihttpd) with TLS where C(etc/ihttpd.conf)
+        says it listens (port 1500 on every address when the file names none) and reads the
+        certificate it serves, without trusting it (its expiry, and whether it names the host).
       - The sweep's sections are asked for by name, or all at once with V(sweep) (V(all) and
         four more) - V(license) (as M(billmgr.ops.licctl_info) sees it), V(log_errors) (ERROR
         records of O(logs) since O(since), counted by error type with one sample thread each),
@@ -46,8 +49,15 @@ options:
     type: list
     elements: str
     choices: [all, sweep, os, clock, disk, memory, kernel_errors, journal_errors, platform, cron, debug,
-              license, log_errors, early_stops, database]
+              panel, license, log_errors, early_stops, database]
     default: [all]
+  panel_names:
+    description:
+      - The names the panel's certificate must be valid for (one is enough), for the V(panel) section.
+      - Empty, the default, means the host's own hostname (as C(hostname) prints it).
+    type: list
+    elements: str
+    default: []
   logs:
     description:
       - The logs the V(log_errors) section reads (names under C(var/), globs allowed), as O(billmgr.ops.log_grep#module:logs).
@@ -558,6 +568,41 @@ billmgr_facts:
             previous:
               description: The level the operator had before; null when unmanaged or there was no line.
               type: int
+    panel:
+      description:
+        - Whether the platform's web server takes a TLS connection, and what its certificate says.
+        - The form of C(etc/ihttpd.conf) is assumed (C(listen) blocks with C(ip) and C(port) lines);
+          lines not understood are counted in C(unread_lines).
+      type: dict
+      returned: when gathered
+      contains:
+        config:
+          description: The config file read.
+          type: str
+          sample: /usr/local/mgr5/etc/ihttpd.conf
+        config_found:
+          description: Whether it exists.
+          type: bool
+        assumed_default:
+          description: True when no port was found in it and the default (port 1500 on every address) was tried.
+          type: bool
+        unread_lines:
+          description: Lines of the config that were not understood.
+          type: int
+        answers:
+          description: Whether any endpoint completed a TLS handshake.
+          type: bool
+        endpoints:
+          description: One item per C(listen) block (at most 8).
+          type: list
+          elements: dict
+          sample:
+            - {address: 192.0.2.10, port: 1500, connect_to: 192.0.2.10, answers: true, error: null,
+               tls_version: TLSv1.3,
+               certificate: {subject_cn: billing.example.com, issuer_cn: R11, self_signed: false,
+                             not_before: '2026-09-01T00:00:00Z', not_after: '2026-11-30T00:00:00Z',
+                             not_after_epoch: 1795996800, days_left: 20, dns_names: [billing.example.com],
+                             ip_addresses: [], names_checked: [billing], name_matches: false}}
     license:
       description:
         - The license (only with V(license) or V(sweep) in O(gather)), as RV(billmgr.ops.licctl_info#module:license)
@@ -693,6 +738,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._logsources import Log
 from ansible_collections.billmgr.ops.plugins.module_utils._logzone import check_zones
 from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWEEP_SECTIONS
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._panel import check_panel_name
 from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import DEFAULT_SUPPORTED, SupportedOsError, normalize_supported
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, check_options
 from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
@@ -725,6 +771,7 @@ def _validated(params, now, layout):
         'logs': params['logs'],
         'log_zones': log_zones,
         'stuck_payment_hours': params['stuck_payment_hours'],
+        'panel_names': [check_panel_name(name) for name in params['panel_names']],
     }
 
 
@@ -737,6 +784,7 @@ def main():
             gather=dict(type='list', elements='str', default=['all'],
                         choices=['all', 'sweep'] + list(SECTIONS) + list(SWEEP_SECTIONS)),
             logs=dict(type='list', elements='str', default=['billmgr']),
+            panel_names=dict(type='list', elements='str', default=[]),
             log_zones=dict(type='dict', default={}),
             stuck_payment_hours=dict(type='int', default=2),
             supported_os=dict(type='list', elements='raw', default=list(DEFAULT_SUPPORTED)),

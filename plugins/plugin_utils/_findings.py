@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ansible_collections.billmgr.ops.plugins.plugin_utils._fixes import (
     checkevent_cron_line, debug_close_command, mgr_path, playbook_command, remediate_command)
+from ansible_collections.billmgr.ops.plugins.plugin_utils._panelfindings import panel_findings
 
 CRITICAL, WARNING, INFO = 'critical', 'warning', 'info'
 SEVERITIES = (CRITICAL, WARNING, INFO)
@@ -45,6 +46,8 @@ DEFAULT_THRESHOLDS = {
     'db_disk_used_critical_pct': 90,
     'db_inodes_used_warning_pct': 85,
     'db_inodes_used_critical_pct': 95,
+    'panel_cert_warning_days': 14,
+    'panel_cert_critical_days': 3,
 }
 
 # Runbook 001's line: checkevent every 5 minutes on a billing that resells through BILLmanager.
@@ -570,6 +573,10 @@ def check_database(facts, limits):
     return found
 
 
+def check_panel(facts, limits):
+    return panel_findings(facts.get('panel'), facts.get('platform'), limits, _root(facts), finding)
+
+
 def check_incomplete(facts, limits, sections=None):
     broken = sorted(name for name, section in facts.items()
                     if isinstance(section, dict) and section.get('error')
@@ -605,7 +612,7 @@ def check_platform_missing(facts, limits):
 
 
 CHECKS = (check_os, check_clock, check_disk, check_memory, check_kernel, check_journal, check_platform,
-          check_license, check_log_errors, check_debug, check_cron, check_database, check_early_stops,
+          check_panel, check_license, check_log_errors, check_debug, check_cron, check_database, check_early_stops,
           check_incomplete)
 HOST_CHECKS = (check_os, check_clock, check_disk, check_memory, check_kernel, check_journal)
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
+from ansible_collections.billmgr.ops.plugins.plugin_utils._licensecalendar import license_calendar
 
 SCHEMA_VERSION = 1
 GENERATOR = 'billmgr.ops.report'
@@ -343,6 +344,7 @@ def build_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on
         'notes': [note] if note else [],
         'decision': decide(compared, fail_on),
         'summary': summarize(compared),
+        'license_calendar': license_calendar(compared, generated_at),
         # Evidence quotes logs and commands; the one masking rule runs again over what is written,
         # so a host that returned a secret (an old collection, a new format) does not publish it.
         'hosts': mask_data(compared),

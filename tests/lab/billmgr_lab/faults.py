@@ -182,6 +182,13 @@ FAULTS = (
     Option('restart_fails', 'fault', 'bool', 'after `mgrctl -R` the platform never answers again', when_true=True),
     Option('kernel_errors', 'fault', 'int', "the host's kernel ring buffer (`dmesg`) has this many recent "
            'EXT4-fs error lines', when_true=3, minimum=0, maximum=100),
+    # The panel (issue 15): billmgr_lab/panel.py writes what they shape.
+    Option('panel_down', 'fault', 'bool', 'ihttpd fails to start: nothing answers on port 1500 while mgrctl does',
+           when_true=True),
+    Option('panel_cert_expiring', 'fault', 'int', "the panel's certificate expires in this many days "
+           '(negative: expired that many days ago)', when_true=5, minimum=-365, maximum=365),
+    Option('panel_cert_wrong_name', 'fault', 'bool', "the panel's certificate names another host "
+           '(panel.wrong-name.invalid)', when_true=True),
 )
 
 SETTINGS = (

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from billmgr_lab import hosttree, mariadb, scenario
+from billmgr_lab import hosttree, mariadb, panel, scenario
 from billmgr_lab.nsinit import wait_for_tcp
 
 HERE = Path(__file__).resolve().parent
@@ -184,6 +184,7 @@ class Fleet:
         else:
             db = hosttree.DbSettings(password=secrets.token_urlsafe(18))
         plan = hosttree.build_host(host, spec, hostdir, db)
+        panel.write_panel(plan.mgr_root, host, addr)
         self._write_etc(hostdir, host, plan)
         for sub in ('usr-local-upper', 'usr-local-work', 'empty'):
             (hostdir / sub).mkdir()

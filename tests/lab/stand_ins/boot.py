@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """lab/boot of a lab host: what the server's init would start, run once the fleet has mounted it.
 
-Starts core and ihttpd detached when the platform is up (platform_down leaves both stopped, as a
-failed restart leaves core); stale pid files are replaced. Always exits 0.
+Starts core detached when the platform is up (platform_down leaves it stopped, as a failed restart
+leaves core), and ihttpd, the web server, which is a service of its own: it runs whether core does or
+not (panel_down makes it fail at its start). Stale pid files are replaced. Always exits 0.
 """
 
 import os
@@ -16,10 +17,10 @@ import labhost  # noqa: E402
 def main():
     host = labhost.Host.from_script(__file__)
     state = host.state()
-    if state.get('up', True) and not state.get('broken'):
-        for name, program in (('core', 'bin/core'), ('ihttpd', 'sbin/ihttpd')):
-            if host.running(name) is None:
-                host.spawn(program, name)
+    if state.get('up', True) and not state.get('broken') and host.running('core') is None:
+        host.spawn('bin/core', 'core')
+    if host.running('ihttpd') is None:
+        host.spawn('sbin/ihttpd', 'ihttpd')
     return 0
 
 

@@ -62,9 +62,10 @@ def test_demo_scenario_has_the_faults_the_demo_shows():
     fleet = load_scenario('demo')
     assert fleet.host('bm01').faults == {}
     assert fleet.host('bm02').faults == {'license_unlinked': True, 'clock_skew': 5400,
-                                         'checkevent_missing': True, 'debug_left_on': 'billmgr'}
+                                         'checkevent_missing': True, 'debug_left_on': 'billmgr',
+                                         'panel_cert_expiring': 10, 'panel_cert_wrong_name': True}
     assert fleet.host('bm03').faults == {'inode_pressure': 98, 'payments_stuck': 3, 'error_burst': 25,
-                                         'early_stop_money': 1, 'early_stop_addon': 1}
+                                         'early_stop_money': 1, 'early_stop_addon': 1, 'panel_down': True}
 
 
 def test_faults_all_has_every_fault_at_its_true_value():
