@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """lab/boot of a lab host: what the server's init would start, run once the fleet has mounted it.
 
-Starts core and ihttpd detached when the platform is up (platform_down leaves both stopped, as a
+Starts core and ihttpd (and a provider's API) detached when the platform is up (platform_down leaves both stopped, as a
 failed restart leaves core); stale pid files are replaced. Always exits 0.
 """
 
@@ -20,6 +20,9 @@ def main():
         for name, program in (('core', 'bin/core'), ('ihttpd', 'sbin/ihttpd')):
             if host.running(name) is None:
                 host.spawn(program, name)
+        # A provider answers its resellers over its API (billmgr_lab/providerapi.py).
+        if host.state('provider_api') and host.running('provider_api') is None:
+            host.spawn('sbin/provider_api', 'provider_api')
     return 0
 
 
