@@ -62,9 +62,14 @@ def test_demo_scenario_has_the_faults_the_demo_shows():
     fleet = load_scenario('demo')
     assert fleet.host('bm01').faults == {}
     assert fleet.host('bm02').faults == {'license_unlinked': True, 'clock_skew': 5400,
-                                         'checkevent_missing': True, 'debug_left_on': 'billmgr'}
+                                         'checkevent_missing': True, 'debug_left_on': 'billmgr', 'error_burst': 6}
     assert fleet.host('bm03').faults == {'inode_pressure': 98, 'payments_stuck': 3, 'error_burst': 25,
                                          'early_stop_money': 1, 'early_stop_addon': 1}
+    # The fleet views: the same error on two hosts, a host a version behind, drift read over the API.
+    assert fleet.host('bm02').settings['platform_version'] != fleet.host('bm01').settings['platform_version']
+    reseller = fleet.host('bm05')
+    assert (reseller.role, reseller.provider, fleet.host('bm04').role) == ('reseller', 'bm04', 'provider')
+    assert reseller.settings['provider_in_inventory'] is False and reseller.faults == {'drift': 2}
 
 
 def test_faults_all_has_every_fault_at_its_true_value():
