@@ -14,7 +14,7 @@ description:
     module, logs in to the provider BILLmanager's API with them (C(func=auth), C(out=json)) and lists
     the account's services there (O(list_funcs)).
   - Returns them as RV(provider_items), rows C(id), C(status), C(expiredate) by the provider's item
-    id: what M(billmgr.ops.billmgr_item_sync) takes as O(billmgr.ops.billmgr_item_sync#module:provider_items)
+    id, which M(billmgr.ops.billmgr_item_sync) takes as O(billmgr.ops.billmgr_item_sync#module:provider_items)
     to compare with this billing's items by C(remoteid). No shell or database access on the provider is needed.
   - The password and the session id are never returned or logged; requests are POSTs, so they do not
     appear in URLs either.
