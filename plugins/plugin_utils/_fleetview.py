@@ -137,11 +137,16 @@ def version_finding(entry, table):
                    % (entry['version'], entry['fleet_version'], others, table['hosts'], entry['direction']),
         'evidence': {'version': entry['version'], 'fleet_version': entry['fleet_version'],
                      'versions': {v['version']: v['host_count'] for v in table['versions']}},
-        'fix': ('Update this host to %s with the platform\'s own update (the vendor\'s packages), in a '
-                'maintenance window.' % entry['fleet_version']) if entry['direction'] == 'older' else
-               ('This host is ahead of the fleet: plan the update of the hosts still on %s, or hold this '
-                'one back if the newer version was not meant for it yet.' % entry['fleet_version']),
+        'fix': _version_fix(entry),
     }
+
+
+def _version_fix(entry):
+    if entry['direction'] == 'older':
+        return ('Update this host to %s with the platform\'s own update (the vendor\'s packages), in a '
+                'maintenance window.' % entry['fleet_version'])
+    return ('This host is ahead of the fleet: plan the update of the hosts still on %s, or hold this '
+            'one back if the newer version was not meant for it yet.' % entry['fleet_version'])
 
 
 def with_version_drift(records):

@@ -63,9 +63,9 @@ def test_login_then_list_by_post_with_out_json_and_never_the_password_in_the_url
     rows, unreadable = api(opener).items('soft')
     assert rows == [{'id': 3101, 'status': 2, 'expiredate': '2027-01-31'}, {'id': 3102, 'status': 3, 'expiredate': None}]
     assert unreadable == []
-    (auth_url, auth, timeout), (list_url, listing, _) = opener.requests
+    (auth_url, auth, timeout), (list_url, listing, list_timeout) = opener.requests
     assert auth == {'func': 'auth', 'username': 'reseller', 'password': PASSWORD, 'out': 'json'} and timeout == 7
-    assert listing == {'func': 'soft', 'auth': 'S355ION', 'out': 'json'}
+    assert listing == {'func': 'soft', 'auth': 'S355ION', 'out': 'json'} and list_timeout == 7
     assert PASSWORD not in auth_url + list_url and 'S355ION' not in list_url
 
 
