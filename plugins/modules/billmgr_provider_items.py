@@ -115,17 +115,11 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
 from ansible_collections.billmgr.ops.plugins.module_utils._drift import DriftError, choose_modules, module_id
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
-    CLIENT_NAMES,
-    MysqlClient,
-    MysqlError,
-    find_client,
-    typed_rows,
-)
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlError, typed_rows
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._platformdb import platform_client
 from ansible_collections.billmgr.ops.plugins.module_utils._providerapi import (
     ProviderApi,
     ProviderApiError,
@@ -194,18 +188,7 @@ def main():
     except (OptionError, ProviderApiError, DriftError) as exc:
         module.fail_json(msg=str(exc), **result)
 
-    layout = MgrLayout(params['mgr_root'])
-    try:
-        settings = db_settings(layout)
-    except DbConfError as exc:
-        module.fail_json(msg=str(exc), **result)
-    if settings.password:
-        module.no_log_values.add(settings.password)
-    client_path = find_client(module.get_bin_path)
-    if client_path is None:
-        module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
-                         % ' or '.join(CLIENT_NAMES), **result)
-    client = MysqlClient(Runner(), client_path, settings, timeout=params['timeout'], tmpdir=module.tmpdir)
+    client = platform_client(module, params['mgr_root'], params['timeout'], result)
     chosen, stored = read_settings(module, client, result)
 
     url = params['provider_url'] or stored['url']
