@@ -17,8 +17,9 @@ from __future__ import annotations
 # Groups a host hands over, most records first: a host with more distinct failures than this is
 # broken in ways a fleet table does not need to list one by one.
 MAX_GROUPS = 50
-# Lines of the sample thread kept per group.
-THREAD_LINES = 20
+# Lines of the sample thread kept per group: enough for the lines before the record and its own
+# multi-line result (the scanner bounds both).
+THREAD_LINES = 60
 OTHER = 'other'
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 VERSION_CHECK = 'version_drift'
 # A sample thread is shown in the report; its lines are capped like a finding's evidence.
-SAMPLE_LINES = 20
+SAMPLE_LINES = 60
 _NUMBERS = re.compile(r'[0-9]+')
 
 
