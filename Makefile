@@ -26,7 +26,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
         lab-up lab-down lab-status clean bench
 
 help:
-	@echo "make demo      lab fleet of 3 BILLmanager stand-ins, swept by the health playbook"
+	@echo "make demo      lab fleet of 5 BILLmanager stand-ins, swept by the health and reselling playbooks"
 	@echo "make test      every gate: ansible-lint, ansible-test sanity, unit, lab, integration, molecule"
 	@echo "make lab-up HOSTS=N SCENARIO=file [LIGHT=yes|no|auto]   make lab-down   make lab-status"
 

@@ -22,6 +22,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import (
     SCAN_PATTERN,
     early_stops,
 )
+from ansible_collections.billmgr.ops.plugins.module_utils._errorgroups import error_groups
 from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
 from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
 from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogScanError, scan
@@ -85,7 +86,8 @@ def log_errors_section(request):
         by_type[kind] = entry
     return {'since': request.since_text, 'total': total, 'by_error_type': by_type, 'missing': missing,
             'truncated': found.get('truncated', False), 'scanned_bytes': found.get('scanned_bytes'),
-            'unparsed_headers': found.get('unparsed_headers', 0), 'zones': found.get('zones', {})}
+            'unparsed_headers': found.get('unparsed_headers', 0), 'zones': found.get('zones', {}),
+            'by_error': error_groups(found['matches'], not found.get('truncated', False))}
 
 
 def early_stops_section(request):

@@ -628,6 +628,14 @@ billmgr_facts:
             - "Per error type (the type named in C(Error: Type: '..'); V(other) for records without one)
               its C(count) and one sample record (C(log), C(time), C(thread_key), C(message), C(context))."
           type: dict
+        by_error:
+          description:
+            - "The records grouped by (error type, object): C(groups), most records first, each with
+              C(type), C(object), C(records), C(first), C(last) and its first record's C(log),
+              C(thread_key), C(message) and C(thread_lines); at most 50 (C(dropped) counts the rest)."
+            - "Built from the first 200 records of the window: C(complete) is false when there were more,
+              and C(records) then counts the records kept."
+          type: dict
         missing:
           description: Logs of O(logs) that do not exist.
           type: list

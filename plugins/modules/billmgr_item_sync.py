@@ -210,7 +210,6 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
 from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
     READ_CHUNK,
     TYPES,
@@ -229,15 +228,13 @@ from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
     row_text,
     write_sql,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT
 from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
-    CLIENT_NAMES,
-    MysqlClient,
     MysqlError,
-    find_client,
     typed_rows,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._platformdb import platform_client
 from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, Planned, Query
 from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
 
@@ -338,20 +335,9 @@ def main():
     except DriftError as exc:
         module.fail_json(msg=str(exc), **result)
 
-    layout = MgrLayout(params['mgr_root'])
-    try:
-        settings = db_settings(layout)
-    except DbConfError as exc:
-        module.fail_json(msg=str(exc), **result)
-    if settings.password:
-        module.no_log_values.add(settings.password)
-    result['db'] = settings.public()
-    client_path = find_client(module.get_bin_path)
-    if client_path is None:
-        module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
-                         % ' or '.join(CLIENT_NAMES), **result)
-    sync = ItemSync(module, MysqlClient(Runner(), client_path, settings,
-                                        timeout=params['timeout'], tmpdir=module.tmpdir), result)
+    client = platform_client(module, params['mgr_root'], params['timeout'], result)
+    result['db'] = client.settings.public()
+    sync = ItemSync(module, client, result)
     sync.read(wanted_module)
     if params['provider_items'] is None:
         module.exit_json(**result)

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
 from ansible_collections.billmgr.ops.plugins.plugin_utils._licensecalendar import license_calendar
+from ansible_collections.billmgr.ops.plugins.plugin_utils._fleetview import fleet_errors, version_table
 
 SCHEMA_VERSION = 1
 GENERATOR = 'billmgr.ops.report'
@@ -348,6 +349,9 @@ def build_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on
         # Evidence quotes logs and commands; the one masking rule runs again over what is written,
         # so a host that returned a secret (an old collection, a new format) does not publish it.
         'hosts': mask_data(compared),
+        # Fleet views (plugin_utils/_fleetview.py): the same error on many hosts, versions side by side.
+        'fleet_errors': mask_data(fleet_errors(hosts)),
+        'versions': version_table(hosts),
     }
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from . import providerapi
+
 ORDERED, ACTIVE, SUSPENDED, DELETED, PROCESSING = 1, 2, 3, 4, 5
 PAY_NEW, PAY_IN_PAY, PAY_PAID, PAY_FRAUD, PAY_CANCELLED = 1, 2, 4, 7, 9
 RUB, USD, EUR = 126, 153, 44
@@ -380,10 +382,13 @@ class _HostSeeder:
         modules = list(PROCESSING_MODULES)
         if self.spec.role == 'reseller':
             modules.append((RESELLER_MODULE_ID, f'Provider {self.spec.provider}', 'pmbillmgr', 'on'))
+            # Where and as whom the module reaches the provider's API (lab/providerapi.py). [assumed rows]
             add('processingparam', id=1, processingmodule=RESELLER_MODULE_ID, intname='url',
-                value=f'https://{self.spec.provider}:1500/billmgr')
+                value=providerapi.url(self.fleet, self.spec))
             add('processingparam', id=2, processingmodule=RESELLER_MODULE_ID, intname='username',
-                value=f'reseller-{self.spec.name}')
+                value=providerapi.username(self.spec))
+            add('processingparam', id=3, processingmodule=RESELLER_MODULE_ID, intname='password',
+                value=providerapi.stored_password(self.fleet, self.spec))
         for module_id, name, module, active in modules:
             add('processingmodule', id=module_id, name=name, module=module, active=active)
         for method_id, name, module, active in PAYMETHODS:

@@ -19,6 +19,8 @@ LOG_NAME_RE = re.compile(r'^[a-z][a-z0-9_.-]{0,63}$')
 OS_VALUE_RE = re.compile(r'^[A-Za-z0-9 ._()/+-]{1,80}$')
 SIZE_RE = re.compile(r'^(\d{1,10})([KMG]?)$')
 SIZE_UNITS = {'': 1, 'K': 1024, 'M': 1024 ** 2, 'G': 1024 ** 3}
+# A platform version as `core billmgr -v` prints it.
+VERSION_RE = re.compile(r'^[0-9]{1,3}(\.[0-9]{1,5}){1,3}$')
 
 CENTOS_7 = {'id': 'centos', 'version_id': '7', 'pretty_name': 'CentOS Linux 7 (Core)'}
 
@@ -31,7 +33,7 @@ class OptionError(ValueError):
 class Option:
     name: str
     kind: str  # 'fault' or 'setting'
-    type: str  # bool, int, float, size, choice, bool_or_log, bool_or_os
+    type: str  # bool, int, float, size, choice, bool_or_log, bool_or_os, version
     description: str
     when_true: Any = None  # faults: what `true` stands for
     default: Any = None  # settings: the value when not given
@@ -68,6 +70,8 @@ class Option:
             return ' or '.join(self.choices)
         if self.type == 'bool_or_log':
             return 'true, false or a log name such as pmvmmgr6'
+        if self.type == 'version':
+            return 'a version such as 6.112.0 (quoted)'
         return 'true, false or a mapping {id, version_id, pretty_name}'
 
 
@@ -140,8 +144,15 @@ def _check_bool_or_os(option, value):
     return resolved
 
 
+def _check_version(option, value):
+    if isinstance(value, str) and VERSION_RE.match(value):
+        return value
+    raise OptionError(f'takes {option.takes()}, not {value!r}')
+
+
 _CHECKERS = {'bool': _check_bool, 'int': _check_number, 'float': _check_number, 'size': _check_size,
-             'choice': _check_choice, 'bool_or_log': _check_bool_or_log, 'bool_or_os': _check_bool_or_os}
+             'choice': _check_choice, 'bool_or_log': _check_bool_or_log, 'bool_or_os': _check_bool_or_os,
+             'version': _check_version}
 
 FAULTS = (
     Option('license_unlinked', 'fault', 'bool', 'no license is linked: `licctl info` says `ID: 0`, no etc/billmgr.lic',
@@ -177,6 +188,8 @@ FAULTS = (
            when_true=1, minimum=0, maximum=50),
     Option('drift', 'fault', 'int', 'this many items of the reseller differ from the provider in status or expiry',
            when_true=2, minimum=0, maximum=50, roles=('reseller',)),
+    Option('provider_api_refuses', 'fault', 'bool', "the password stored for the reseller's provider module is "
+           "wrong: the provider's API refuses the login", when_true=True, roles=('reseller',)),
     Option('mgrctl_hang', 'fault', 'bool', 'every mgrctl call sleeps forever', when_true=True),
     Option('db_down', 'fault', 'bool', "the host's database server is not started", when_true=True),
     Option('restart_fails', 'fault', 'bool', 'after `mgrctl -R` the platform never answers again', when_true=True),
@@ -216,6 +229,11 @@ SETTINGS = (
     Option('payments_abandoned', 'setting', 'int', 'payments in status 2 for more than 6 hours that the fake '
            'payment gateway never got paid (abandoned checkouts): checkpay leaves them in pay',
            default=0, minimum=0, maximum=200),
+    Option('platform_version', 'setting', 'version', '`core billmgr -v` prints this platform version (a host off '
+           "the fleet's most common one is version drift)", default='6.112.0'),
+    Option('provider_in_inventory', 'setting', 'bool', 'the inventory names the provider host of this reseller '
+           "(billmgr_provider_host); false: drift is read over the provider's API", default=True,
+           roles=('reseller',)),
     Option('checkevent_minutes', 'setting', 'int', "root's crontab runs checkevent every this many minutes "
            '(runbook 001: 5; 60 is hourly)', default=5, minimum=1, maximum=60),
 )

@@ -331,7 +331,7 @@ class Fleet:
                         'lab_faults': host.faults, 'lab_db_name': info['db_name']}
             if host.role != 'standalone':
                 hostvars['billmgr_role'] = host.role
-            if host.provider:
+            if host.provider and host.settings.get('provider_in_inventory', True):
                 hostvars['billmgr_provider_host'] = host.provider
             hosts[host.name] = hostvars
         inventory = {'all': {'children': {'billmgr': {

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import dbseed
+from . import dbseed, providerapi
 from .loggen_lines import set_mtime, stamp
 
 STAND_INS = Path(__file__).resolve().parent.parent / 'stand_ins'
@@ -28,6 +28,7 @@ PROGRAMS = {
     'sbin/cron-billmgr': 'cron_billmgr.py',
     'bin/core': 'core.py',
     'lab/boot': 'boot.py',
+    'sbin/provider_api': 'provider_api.py',
 }
 LIBRARY = ('labhost.py', 'mgrfuncs.py', 'mgrout.py')
 MGR_MOUNT = '/usr/local/mgr5'
@@ -108,6 +109,9 @@ def build_host(spec, fleet, host_dir: Path, db: DbSettings, now: datetime | None
     _write_lab_state(mgr_root, spec, db, now, license_id)
     # What the fake payment gateway has as paid: the only in-pay payments checkpay settles.
     _write(mgr_root / 'lab' / 'gateway.json', json.dumps({'paid': seed.gateway_paid}, indent=1) + '\n')
+    if spec.role == 'provider':
+        # The API its resellers read it over (stand_ins/provider_api.py); lab/boot starts it.
+        _write(mgr_root / 'lab' / 'provider_api.json', json.dumps(providerapi.state(fleet, spec), indent=1) + '\n', 0o600)
     var = mgr_root / 'var'
     (var / 'run').mkdir(parents=True)
     write_logs(var, spec, fleet, now, seed)
@@ -190,7 +194,7 @@ def _write_lab_state(mgr_root: Path, spec, db: DbSettings, now: datetime, licens
     settings = {
         'host': spec.name,
         'manager': MANAGER,
-        'version': VERSION,
+        'version': spec.settings.get('platform_version', VERSION),
         'restart_delay': spec.settings['restart_delay'],
         'hang': bool(spec.fault('mgrctl_hang')),
         'restart_fails': bool(spec.fault('restart_fails')),

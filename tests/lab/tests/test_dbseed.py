@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from billmgr_lab import dbseed
+from billmgr_lab import dbseed, providerapi
 from billmgr_lab.scenario import parse_scenario
 
 NOW = datetime(2026, 6, 15, 12, 30, 0)
@@ -129,7 +129,9 @@ def test_reseller_imports_plans_and_reaches_its_provider():
     assert all(row['processingmodule'] == dbseed.RESELLER_MODULE_ID for row in linked)
     assert {row['pricelist'] for row in linked} <= {row['id'] for row in imported}
     params = {row['intname']: row['value'] for row in seed.rows('processingparam')}
-    assert params['url'] == 'https://prov:1500/billmgr'
+    assert params['url'] == providerapi.url(_fleet, _fleet.host('res'))
+    assert re.fullmatch(r'http://127\.0\.0\.[0-9]+:1580/billmgr', params['url'])
+    assert params['username'] == 'reseller-res' and params['password'].startswith(providerapi.API_PASSWORD_MARK)
 
 
 def test_itemevent_backlog_on_a_reseller_leaves_drift_alone():
@@ -177,3 +179,16 @@ def test_schema_has_the_columns_the_runbooks_query():
             assert re.search(rf'(^|[\s,]){column} ', body), (table, column)
     for table in ('promisepayment', 'itemevent', 'account'):
         assert f'CREATE TABLE {table} (' in schema
+
+
+def test_the_provider_knows_each_resellers_api_account_and_a_refused_one_stores_another_password():
+    fleet = parse_scenario({'hosts': {'prov': {'role': 'provider'},
+                                      'res': {'role': 'reseller', 'provider': 'prov'},
+                                      'bad': {'role': 'reseller', 'provider': 'prov',
+                                              'faults': {'provider_api_refuses': True}}}}, 'api.yml')
+    state = providerapi.state(fleet, fleet.host('prov'))
+    assert state['port'] == providerapi.API_PORT and set(state['users']) == {'reseller-res', 'reseller-bad'}
+    assert state['users']['reseller-res']['account'] == dbseed.RESELLER_ACCOUNT_BASE + fleet.host('res').index
+    for name, accepted in (('res', True), ('bad', False)):
+        stored = providerapi.stored_password(fleet, fleet.host(name))
+        assert (stored == state['users']['reseller-' + name]['password']) is accepted

@@ -63,9 +63,14 @@ def test_demo_scenario_has_the_faults_the_demo_shows():
     assert fleet.host('bm01').faults == {}
     assert fleet.host('bm02').faults == {'license_unlinked': True, 'clock_skew': 5400,
                                          'checkevent_missing': True, 'debug_left_on': 'billmgr',
-                                         'panel_cert_expiring': 10, 'panel_cert_wrong_name': True}
+                                         'panel_cert_expiring': 10, 'panel_cert_wrong_name': True, 'error_burst': 6}
     assert fleet.host('bm03').faults == {'inode_pressure': 98, 'payments_stuck': 3, 'error_burst': 25,
                                          'early_stop_money': 1, 'early_stop_addon': 1, 'panel_down': True}
+    # The fleet views: the same error on two hosts, a host a version behind, drift read over the API.
+    assert fleet.host('bm02').settings['platform_version'] != fleet.host('bm01').settings['platform_version']
+    reseller = fleet.host('bm05')
+    assert (reseller.role, reseller.provider, fleet.host('bm04').role) == ('reseller', 'bm04', 'provider')
+    assert reseller.settings['provider_in_inventory'] is False and reseller.faults == {'drift': 2}
 
 
 def test_faults_all_has_every_fault_at_its_true_value():
@@ -115,7 +120,8 @@ def test_settings_defaults_role_defaults_and_overrides():
     assert provider.settings == {'log_size': 10 * 1024 ** 2, 'log_color': False, 'log_year_boundary': False,
                                  'rotated_archives': 1, 'checkevent_form': 'plain', 'restart_delay': 1.0,
                                  'itemevent_backlog': 0, 'module_logs_utc': False, 'schema': 'lab',
-                                 'payments_abandoned': 0, 'checkevent_minutes': 5}
+                                 'payments_abandoned': 0, 'checkevent_minutes': 5,
+                                 'platform_version': '6.112.0', 'provider_in_inventory': True}
     assert reseller.settings['log_size'] == 65536 and reseller.settings['itemevent_backlog'] == 4
     assert isinstance(reseller.settings['restart_delay'], float)
     assert standalone.settings['itemevent_backlog'] == 2
@@ -227,3 +233,11 @@ def test_docs_table_lists_every_fault_and_setting_once():
 def test_shipped_scenarios_all_load():
     for path in sorted(Path(scenario.SCENARIO_DIR).glob('*.yml')):
         assert load_scenario(str(path)).hosts, path
+
+
+def test_platform_version_takes_a_dotted_version_only():
+    fleet = parse_scenario({'hosts': {'a': {'platform_version': '6.110.0'}}}, 'versions.yml')
+    assert fleet.hosts[0].settings['platform_version'] == '6.110.0'
+    for bad in ('6.110.0; rm', 6.11, '', 'v6'):
+        with pytest.raises(ScenarioError, match='platform_version'):
+            parse_scenario({'hosts': {'a': {'platform_version': bad}}}, 'versions.yml')

@@ -1,0 +1,32 @@
+# -*- coding: utf-8 -*-
+# Copyright: billmgr.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The database client of a module that reads the platform's own database with its own settings.
+
+One place for what every such module does first: read ``DBHost``/``DBUser``/``DBPassword``/``DBName``
+under the mgr root, keep the password out of every output, find the client program.  Stdlib only;
+MODULE is the running AnsibleModule (only ``fail_json``, ``no_log_values``, ``get_bin_path`` and
+``tmpdir`` are used).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import CLIENT_NAMES, MysqlClient, find_client
+from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+
+
+def platform_client(module, mgr_root, timeout, result):
+    """A MysqlClient on the platform's database, or the task fails with RESULT saying what to do."""
+    try:
+        settings = db_settings(MgrLayout(mgr_root))
+    except DbConfError as exc:
+        module.fail_json(msg=str(exc), **result)
+    if settings.password:
+        module.no_log_values.add(settings.password)
+    client_path = find_client(module.get_bin_path)
+    if client_path is None:
+        module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
+                         % ' or '.join(CLIENT_NAMES), **result)
+    return MysqlClient(Runner(), client_path, settings, timeout=timeout, tmpdir=module.tmpdir)
