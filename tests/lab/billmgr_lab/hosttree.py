@@ -28,6 +28,8 @@ PROGRAMS = {
     'sbin/cron-billmgr': 'cron_billmgr.py',
     'bin/core': 'core.py',
     'lab/boot': 'boot.py',
+    # Not on PATH: a host runs modules with it only when its ansible_python_interpreter says so.
+    'lab/python36': 'python36.sh',
 }
 LIBRARY = ('labhost.py', 'mgrfuncs.py', 'mgrout.py')
 MGR_MOUNT = '/usr/local/mgr5'
