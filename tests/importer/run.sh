@@ -3,6 +3,7 @@
 # succeed with no error and no warning, and its own ansible-lint run must find nothing.
 # Usage: tests/importer/run.sh <importer venv> <directory holding billmgr-ops-*.tar.gz>
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 venv=$(cd "$1" && pwd)
 dist=$(cd "$2" && pwd)
 out=$(mktemp -d /tmp/billmgr-ops-importer.XXXXXX)
@@ -17,7 +18,7 @@ export PATH="$venv/bin:$PATH"
 status=0
 # It writes importer_result.json into the directory it runs in.
 cd "$out"
-"$venv/bin/python" -m galaxy_importer.main "$dist"/billmgr-ops-*.tar.gz >"$out/log" 2>&1 || status=$?
+"$venv/bin/python" "$here/galaxy_import.py" "$dist"/billmgr-ops-*.tar.gz >"$out/log" 2>&1 || status=$?
 # The importer reports problems as log lines; a warning is a finding for a user too.
 if [ "$status" -ne 0 ] || grep -E '^(ERROR|WARNING)|Traceback' "$out/log" >/dev/null; then
     cat "$out/log" >&2
