@@ -20,10 +20,18 @@ SURVEY_ANSWERS = {'billmgr_health_fail_on': 'never', 'billmgr_health_log_window'
                   'billmgr_health_disk_used_warning_pct': '85', 'billmgr_health_since_last_sweep': 'false'}
 
 
+def awx_env(collections):
+    """Ansible's environment as in an AWX job: COLLECTIONS the only place collections are found (this
+    checkout's .build link, on the test run's PYTHONPATH, must not be)."""
+    env = ansible_env({'ANSIBLE_COLLECTIONS_PATH': str(collections), 'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false'})
+    env.pop('PYTHONPATH', None)
+    return env
+
+
 def install_project_collections(destination):
     """AWX's project sync: `ansible-galaxy collection install -r collections/requirements.yml` in the
     project root, into a path of its own that is also the only collections path."""
-    env = ansible_env({'ANSIBLE_COLLECTIONS_PATH': str(destination)})
+    env = awx_env(destination)
     proc = subprocess.run([str(VENV_BIN / 'ansible-galaxy'), 'collection', 'install', '-r',
                            'collections/requirements.yml', '--collections-path', str(destination)],
                           cwd=str(REPO), capture_output=True, text=True, env=env, timeout=600,
@@ -40,7 +48,7 @@ def awx_job(lab, tmp_path_factory):
     # An address nobody listens on: AWX must show this host as unreachable, the others as swept.
     ghost.write_text('billmgr:\n  hosts:\n    ghost:\n      ansible_host: 127.0.0.250\n')
     (base / 'runner').mkdir()
-    env = ansible_env({'ANSIBLE_COLLECTIONS_PATH': str(base / 'requirements_collections')})
+    env = awx_env(base / 'requirements_collections')
     saved_path = os.environ['PATH']
     # ansible-runner looks ansible-playbook up on PATH, as AWX's execution environment has it.
     os.environ['PATH'] = '%s:%s' % (VENV_BIN, saved_path)
@@ -51,8 +59,8 @@ def awx_job(lab, tmp_path_factory):
             playbook='playbooks/health.yml',
             inventory=[lab.inventory, str(ghost)],
             extravars=dict(SURVEY_ANSWERS, billmgr_report_dir=str(base / 'reports')),
-            envvars={'ANSIBLE_COLLECTIONS_PATH': env['ANSIBLE_COLLECTIONS_PATH'],
-                     'ANSIBLE_CONFIG': env['ANSIBLE_CONFIG']},
+            envvars={key: env[key] for key in ('ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH',
+                                               'ANSIBLE_CONFIG')},
             quiet=True,
         )
     finally:
@@ -90,7 +98,7 @@ def test_the_summary_is_in_the_set_stats_artifact(awx_job, lab):
     _, base, result = awx_job
     summary = stats_event(result)['artifact_data']['billmgr_report_summary']
     assert summary['hosts'] == len(lab.hosts) + 1
-    assert summary['hosts_unreachable'] == ['ghost']
+    assert summary['hosts_unreachable'] == 1 and summary['unreachable_hosts'] == ['ghost']
     assert set(summary['findings']) >= {'critical', 'warning', 'info'}
     assert summary['report_dir'].startswith(str(base / 'reports'))
     # The same data is on disk, where an AWX job's artifacts are collected from.
@@ -117,7 +125,7 @@ def test_execution_environment_context_installs_the_local_build(tmp_path):
     target = tmp_path / 'image_collections'
     proc = subprocess.run([str(VENV_BIN / 'ansible-galaxy'), 'collection', 'install', '-r', 'requirements.yml',
                            '--collections-path', str(target)], cwd=str(build), capture_output=True, text=True,
-                          env=ansible_env({'ANSIBLE_COLLECTIONS_PATH': str(target)}), timeout=600,
+                          env=awx_env(target), timeout=600,
                           stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manifest = json.loads((target / 'ansible_collections' / 'billmgr' / 'ops' / 'MANIFEST.json').read_text())
