@@ -708,7 +708,7 @@ def python_probe_read(output):
         parts = line.strip().split()
         if len(parts) != 4 or parts[0] != PYTHON_PROBE_MARK:
             continue
-        _, candidate, executable, version = parts
+        candidate, executable, version = parts[1:]
         if version == 'none':
             return None, None, 'none'
         numbers = version.split('.')
