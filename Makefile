@@ -23,11 +23,12 @@ export PYTHONPATH := $(CURDIR)/$(BUILD):$(CURDIR)/tests/lab
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help deps venv collection demo test lint sanity units lab-tests integration molecule \
-        lab-up lab-down lab-status clean bench
+        lab-up lab-down lab-status clean bench dist importer ee-context
 
 help:
 	@echo "make demo      lab fleet of 5 BILLmanager stand-ins, swept by the health and reselling playbooks"
-	@echo "make test      every gate: ansible-lint, ansible-test sanity, unit, lab, integration, molecule"
+	@echo "make test      every gate: ansible-lint, ansible-test sanity, galaxy-importer, unit, lab, integration, molecule"
+	@echo "make ee-context   the execution environment's build context in $(EE_CONTEXT) (then ansible-builder build)"
 	@echo "make lab-up HOSTS=N SCENARIO=file [LIGHT=yes|no|auto]   make lab-down   make lab-status"
 
 # ---------------------------------------------------------------- installs
@@ -55,6 +56,34 @@ $(COLL_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn $(CURDIR) $@
 
+# The artifact as Galaxy would get it: `ansible-galaxy collection build` (galaxy.yml's build_ignore).
+DIST         := $(BUILD)/dist
+dist: venv
+	@rm -rf $(DIST) && mkdir -p $(DIST)
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(DIST) . >/dev/null
+	@ls $(DIST)/billmgr-ops-*.tar.gz
+
+# galaxy-importer pins older libraries than .venv's tools run with (attrs), so it has a venv of its own.
+IMPORTER_VENV := $(BUILD)/importer-venv
+$(IMPORTER_VENV)/.stamp: requirements-importer.txt
+	$(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/python -m pip install -q --upgrade pip
+	$(IMPORTER_VENV)/bin/python -m pip install -q -r requirements-importer.txt
+	@touch $@
+
+# What Galaxy runs on an upload, on the built tarball; any error fails the gate.
+importer: dist $(IMPORTER_VENV)/.stamp
+	./tests/importer/run.sh $(IMPORTER_VENV) $(DIST)
+
+# The execution environment's build context: the definition in extensions/ee with the tarball
+# beside it. `ansible-builder build` (podman or docker) then makes the image from it.
+EE_CONTEXT   := $(BUILD)/ee
+ee-context: dist
+	@rm -rf $(EE_CONTEXT) && mkdir -p $(EE_CONTEXT)
+	cp extensions/ee/execution-environment.yml extensions/ee/requirements.yml $(EE_CONTEXT)/
+	cp $(DIST)/billmgr-ops-*.tar.gz $(EE_CONTEXT)/billmgr-ops.tar.gz
+	$(VENV)/bin/ansible-builder create -f $(EE_CONTEXT)/execution-environment.yml -c $(EE_CONTEXT)/context
+
 # ---------------------------------------------------------------- lab
 lab-up: deps venv collection
 	$(VPY) tests/lab/labctl.py up --hosts $(HOSTS) --scenario $(SCENARIO) --light $(LIGHT)
@@ -70,7 +99,7 @@ demo: deps venv collection
 	./tests/demo.sh
 
 # ---------------------------------------------------------------- gates
-test: deps venv collection lint sanity units lab-tests integration molecule
+test: deps venv collection lint sanity importer units lab-tests integration molecule
 	@echo "make test: every gate passed"
 
 # LINT_ARGS narrows the run to some files (the tool-state test lints one playbook).

@@ -20,6 +20,9 @@ options:
 
     ATTRIBUTES = r'''
 options: {}
+requirements:
+  - Python 3.8 or newer on the managed host, the oldest ansible-core 2.19 runs modules with (EL 8's
+    system Python is 3.6; install C(python39) and set C(ansible_python_interpreter)).
 attributes:
   platform:
     description: Target OS/families that can be operated against.

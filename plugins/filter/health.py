@@ -10,6 +10,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import (
     host_context,
     host_findings,
+    python_findings,
+    python_probe_command,
     skew_text,
     unreachable_finding,
 )
@@ -36,7 +38,20 @@ def health_unreachable(message):
     return [unreachable_finding(message)]
 
 
+def health_python_probe(candidates):
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    return python_probe_command(list(candidates or []))
+
+
+def health_python(output, host=None, candidates=(), message=None):
+    if isinstance(candidates, str):
+        candidates = [candidates]
+    return python_findings(output, host=host, candidates=list(candidates or []), message=message)
+
+
 class FilterModule:
     def filters(self):
         return {'health_findings': health_findings, 'health_context': health_context,
-                'health_unreachable': health_unreachable, 'health_clock': health_clock}
+                'health_unreachable': health_unreachable, 'health_clock': health_clock,
+                'health_python_probe': health_python_probe, 'health_python': health_python}

@@ -679,3 +679,73 @@ def unreachable_finding(message):
     return finding('unreachable', CRITICAL, 'The host could not be swept: %s' % (message or 'unreachable'),
                    {'message': message},
                    'Check SSH access from the controller (address, key, become) and that the host is up.')
+
+
+# ---------------------------------------------------------------- the host's Python
+# ansible-core 2.19 runs modules only with Python 3.8 or newer on the managed host. When the sweep's
+# module call fails without an answer, a raw probe (no Python needed) names the interpreter Ansible
+# would use and its version; an old or missing one is a finding with the fix, not a failed task.
+PYTHON_MIN = (3, 8)
+PYTHON_PROBE_MARK = 'BILLMGR_PYTHON'
+# Python 2 answers too, so an old interpreter is named with its version rather than as unknown.
+_PYTHON_SNIPPET = "import sys; sys.stdout.write('%s %d.%d.%d\\n' % ((sys.executable,) + tuple(sys.version_info[:3])))"
+
+
+def _sh_quote(text):
+    return "'" + str(text).replace("'", "'\"'\"'") + "'"
+
+
+def python_probe_command(candidates):
+    """A POSIX shell command printing ``MARK <candidate> <executable> <X.Y.Z>`` for the first of
+    CANDIDATES (paths or names, in Ansible's discovery order) that exists, ``MARK <candidate> -
+    unknown`` when it does not answer as Python, or ``MARK - - none`` when none exists."""
+    names = ' '.join(_sh_quote(name) for name in candidates if str(name).strip())
+    mark = PYTHON_PROBE_MARK
+    return ('for p in %s; do command -v "$p" >/dev/null 2>&1 || continue; '
+            'v=$("$p" -c %s 2>/dev/null | tail -n 1); '
+            'if [ -n "$v" ]; then echo "%s $p $v"; else echo "%s $p - unknown"; fi; exit 0; done; '
+            'echo "%s - - none"' % (names, _sh_quote(_PYTHON_SNIPPET), mark, mark, mark))
+
+
+def python_probe_read(output):
+    """(candidate, version tuple or None, state) from the probe's output; state is ``ok``, ``old``,
+    ``unknown`` (an interpreter that does not answer as Python), ``none`` (no interpreter at all),
+    or ``unread`` (no probe line: the output is not what the probe prints)."""
+    for line in reversed(str(output or '').splitlines()):
+        parts = line.strip().split()
+        if len(parts) != 4 or parts[0] != PYTHON_PROBE_MARK:
+            continue
+        candidate, executable, version = parts[1:]
+        if version == 'none':
+            return None, None, 'none'
+        numbers = version.split('.')
+        if version == 'unknown' or not all(n.isdigit() for n in numbers) or len(numbers) < 2:
+            return candidate, None, 'unknown'
+        found = tuple(int(n) for n in numbers[:3])
+        return (executable if executable != '-' else candidate), found, 'ok' if found[:2] >= PYTHON_MIN else 'old'
+    return None, None, 'unread'
+
+
+def python_findings(output, host=None, candidates=(), message=None):
+    """``python_unsupported`` when the probe found no usable Python, else nothing (the module call
+    failed for another reason, reported as such)."""
+    interpreter, version, state = python_probe_read(output)
+    if state in ('ok', 'unread'):
+        return []
+    wanted = '.'.join(str(n) for n in PYTHON_MIN)
+    where = host or 'this host'
+    if state == 'old':
+        summary = 'Python %s at %s is too old for Ansible modules (%s or newer needed)' % (
+            '.'.join(str(n) for n in version), interpreter, wanted)
+    elif state == 'unknown':
+        summary = '%s does not run as Python; Ansible modules need Python %s or newer' % (interpreter, wanted)
+    else:
+        summary = 'No Python found (looked for %s); Ansible modules need Python %s or newer' % (
+            ', '.join(str(name) for name in candidates) or 'python3', wanted)
+    evidence = {'interpreter': interpreter, 'version': '.'.join(str(n) for n in version) if version else None,
+                'state': state, 'candidates': [str(name) for name in candidates], 'module_message': message}
+    fix = ('Install Python %s or newer on %s and point Ansible at it: on EL 8 (system Python 3.6) '
+           '`dnf install python39`, then set ansible_python_interpreter=/usr/bin/python3.9 for %s in the '
+           'inventory (host_vars/%s.yml); elsewhere the distribution\'s python3 package of %s or newer. '
+           'The sweep reads nothing else from the host until then.' % (wanted, where, where, where, wanted))
+    return [finding('python_unsupported', CRITICAL, summary, evidence, fix)]

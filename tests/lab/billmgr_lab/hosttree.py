@@ -29,6 +29,8 @@ PROGRAMS = {
     'bin/core': 'core.py',
     'lab/boot': 'boot.py',
     'sbin/provider_api': 'provider_api.py',
+    # Not on PATH: a host runs modules with it only when its ansible_python_interpreter says so.
+    'lab/python36': 'python36.sh',
 }
 LIBRARY = ('labhost.py', 'mgrfuncs.py', 'mgrout.py')
 MGR_MOUNT = '/usr/local/mgr5'
