@@ -10,6 +10,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import (
     host_context,
     host_findings,
+    role_thresholds,
     skew_text,
     unreachable_finding,
 )
@@ -20,6 +21,13 @@ def health_findings(facts, thresholds=None, host=None):
         return host_findings(facts, thresholds, host=host)
     except (ValueError, TypeError) as exc:
         raise AnsibleFilterError('health_findings: %s' % exc) from exc
+
+
+def health_thresholds(role_vars):
+    try:
+        return role_thresholds(role_vars)
+    except ValueError as exc:
+        raise AnsibleFilterError('health_thresholds: %s' % exc) from exc
 
 
 def health_clock(clock):
@@ -39,4 +47,5 @@ def health_unreachable(message):
 class FilterModule:
     def filters(self):
         return {'health_findings': health_findings, 'health_context': health_context,
-                'health_unreachable': health_unreachable, 'health_clock': health_clock}
+                'health_unreachable': health_unreachable, 'health_clock': health_clock,
+                'health_thresholds': health_thresholds}
