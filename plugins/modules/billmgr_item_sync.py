@@ -231,10 +231,9 @@ from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
-    CLIENT_NAMES,
-    MysqlClient,
+    ClientMissing,
     MysqlError,
-    find_client,
+    open_client,
     typed_rows,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
@@ -346,12 +345,11 @@ def main():
     if settings.password:
         module.no_log_values.add(settings.password)
     result['db'] = settings.public()
-    client_path = find_client(module.get_bin_path)
-    if client_path is None:
-        module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
-                         % ' or '.join(CLIENT_NAMES), **result)
-    sync = ItemSync(module, MysqlClient(Runner(), client_path, settings,
-                                        timeout=params['timeout'], tmpdir=module.tmpdir), result)
+    try:
+        client = open_client(module.get_bin_path, Runner(), settings, timeout=params['timeout'], tmpdir=module.tmpdir)
+    except ClientMissing as exc:
+        module.fail_json(msg=str(exc), **result)
+    sync = ItemSync(module, client, result)
     sync.read(wanted_module)
     if params['provider_items'] is None:
         module.exit_json(**result)
