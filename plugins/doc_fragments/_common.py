@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Options and attributes every billmgr.ops module shares."""
+    """Options every billmgr.ops module shares (the attributes are the _attributes fragment)."""
 
     MGR_ROOT = r'''
 options:
@@ -16,25 +16,4 @@ options:
       - Every platform path (C(sbin/mgrctl), C(etc/debug.conf), C(var/*.log), ...) is taken below it.
     type: path
     default: /usr/local/mgr5
-'''
-
-    ATTRIBUTES = r'''
-options: {}
-attributes:
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: posix
-'''
-
-    READ_ONLY = r'''
-options: {}
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: The module never changes the host, so check mode returns exactly what a normal run returns.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 '''

@@ -62,14 +62,12 @@ options:
     default: 60
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
+  - billmgr.ops._attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: With O(fix=true) the rows that would change are returned in RV(changes); nothing is written.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: One line per changed item, before and after.
 requirements:

@@ -109,15 +109,13 @@ options:
     default: false
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
+  - billmgr.ops._attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - Computes the change, the diff and the entries, and writes nothing.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 notes:
   - "Writers take turns: the read, change and write of the file happen under an exclusive lock on
