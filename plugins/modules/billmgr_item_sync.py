@@ -316,6 +316,8 @@ def main():
             processing_module=dict(type='raw'),
             timeout=dict(type='float', default=60),
         ),
+        # Correcting needs the rows to correct the items to.
+        required_if=[('fix', True, ['provider_items'])],
         supports_check_mode=True,
     )
     params = module.params
@@ -325,8 +327,6 @@ def main():
         check_options(params, numbers=(('timeout', 0, MAX_TIMEOUT, True),))
     except OptionError as exc:
         module.fail_json(msg=str(exc), **result)
-    if params['fix'] and params['provider_items'] is None:
-        module.fail_json(msg='fix: true needs provider_items, the provider rows to correct the items to', **result)
     # Everything is checked before the database is touched, so a bad value costs no connection.
     try:
         provider = item_rows(params['provider_items'], 'provider_items')
