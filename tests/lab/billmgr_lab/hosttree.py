@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import dbseed
-from .loggen_lines import set_mtime, stamp
+from .loggen.lines import set_mtime, stamp
 
 STAND_INS = Path(__file__).resolve().parent.parent / 'stand_ins'
 # Where each stand-in goes in the tree; lab/boot sits one level down like the others, so every
