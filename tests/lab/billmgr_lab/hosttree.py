@@ -270,7 +270,7 @@ def crontab_text(spec) -> str:
 
 
 def write_logs(var: Path, spec, fleet, now: datetime, seed) -> dict:
-    """The host's var/ logs through the lab's log generator (tests/lab/billmgr_lab/loggen.py)."""
+    """The host's var/ logs through the lab's log generator (tests/lab/billmgr_lab/loggen/)."""
     try:
         from . import loggen
     except ImportError as exc:
