@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.billmgr.ops.plugins.module_utils._secrets import MASK
+
 # The fix catalogue: each id is the health finding the fix answers, in the order fixes run.
 FIXES = ('license_unlinked', 'checkevent_missing', 'payments_stuck', 'debug_left_on', 'platform_down')
 DEBUG_FIX = 'debug_left_on'
@@ -27,7 +29,6 @@ NOT_NEEDED = 'not needed'
 SUMMARY_ORDER = (FIXED, WOULD_FIX, STILL_FAILING, NOT_CHECKED)
 UNFIXED = (STILL_FAILING, NOT_CHECKED)
 
-MASK = '********'
 # An AWX survey sends a text field as one string: "license_unlinked, platform_down" counts too.
 _ASKED_WORD = re.compile(r'''[^\s,\[\]'"]+''')
 
