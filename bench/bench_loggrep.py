@@ -110,7 +110,7 @@ class _Log:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # In a process of its own, so that this one stays small. Ending now, so that the file's
         # mtime (the year anchor) and its last record agree.
-        _, proc = timed_run([sys.executable, str(REPO / 'tests' / 'lab' / 'billmgr_lab' / 'loggen.py'), 'big',
+        _, proc = timed_run([sys.executable, str(REPO / 'tests' / 'lab' / 'billmgr_lab' / 'loggen'), 'big',
                              '--size', str(self.size), '--seed', str(SEED), '--error-ratio', str(ERROR_RATIO),
                              '--now', datetime.now().replace(microsecond=0).isoformat(), '--out', str(self.path)])
         if proc.returncode != 0:

@@ -12,6 +12,7 @@ from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import (
     host_findings,
     python_findings,
     python_probe_command,
+    role_thresholds,
     skew_text,
     unreachable_finding,
 )
@@ -22,6 +23,13 @@ def health_findings(facts, thresholds=None, host=None):
         return host_findings(facts, thresholds, host=host)
     except (ValueError, TypeError) as exc:
         raise AnsibleFilterError('health_findings: %s' % exc) from exc
+
+
+def health_thresholds(role_vars):
+    try:
+        return role_thresholds(role_vars)
+    except ValueError as exc:
+        raise AnsibleFilterError('health_thresholds: %s' % exc) from exc
 
 
 def health_clock(clock):
@@ -54,4 +62,5 @@ class FilterModule:
     def filters(self):
         return {'health_findings': health_findings, 'health_context': health_context,
                 'health_unreachable': health_unreachable, 'health_clock': health_clock,
-                'health_python_probe': health_python_probe, 'health_python': health_python}
+                'health_python_probe': health_python_probe, 'health_python': health_python,
+                'health_thresholds': health_thresholds}

@@ -524,3 +524,31 @@ def _choose_expiry(existing, requested, requested_is_fixed, level_changes, now):
     if existing is None or existing <= now:
         return requested
     return existing
+
+
+# ---- restarts: what makes a changed level apply ---------------------------------------------------
+
+# Logs whose level a platform restart does not reach, and the service that must restart instead.
+SERVICE_LOGS = {'ihttpd': 'ihttpd'}
+
+
+def restart_targets(logs):
+    """``(platform_logs, services)``: the LOGS whose changed level a platform restart applies, and the
+    services to restart for the others (``*`` is every log, so it calls for both)."""
+    platform = [log for log in logs if log not in SERVICE_LOGS]
+    services = set(SERVICE_LOGS[log] for log in logs if log in SERVICE_LOGS)
+    if '*' in logs:
+        services |= set(SERVICE_LOGS.values())
+    return platform, sorted(services)
+
+
+def restart_advice(changed_logs):
+    """``(restart_required, service or None, sentence)`` for the logs whose level changed."""
+    platform, services = restart_targets(changed_logs)
+    advice = []
+    if platform:
+        advice.append('restart the platform (billmgr.ops.mgrctl_restart) for %s to apply' % ', '.join(platform))
+    for service in services:
+        advice.append('restart the %s service (systemctl restart %s) for its level to apply; '
+                      'a platform restart does not reach it' % (service, service))
+    return bool(platform), (services[0] if services else None), '; '.join(advice)

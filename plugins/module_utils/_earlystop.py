@@ -27,7 +27,6 @@ import re
 NOT_ENOUGH_MONEY = 'not_enough_money'
 ADDON_OVER_LIMIT = 'stat_addon_over_limit'
 UNKNOWN = 'unknown'
-REASONS = (NOT_ENOUGH_MONEY, ADDON_OVER_LIMIT)
 # What scan() must look for to see every step above; it is matched in continuation lines too.
 SCAN_PATTERN = r'service\.(?:billdaily|statdaily|autosuspend)|not_enough_money|stat_addon_over_limit'
 SCAN_LEVELS = ('ERROR', 'WARNING', 'INFO', 'EXTINFO', 'DEBUG')

@@ -31,7 +31,6 @@ from xml.etree import ElementTree
 
 OUTPUT_FORMATS = ('text', 'xml', 'json', 'devel')
 DEFAULT_TIMEOUT = 60
-TIMED_OUT_RC = -9
 # A day: past it a timeout is a typo, and no command the collection runs should take that long.
 MAX_TIMEOUT = 86400
 # Bytes kept of each of a command's stdout and stderr; what follows is read and dropped.
@@ -163,7 +162,8 @@ def run_argv(argv, timeout=None, output_cap=OUTPUT_CAP, exit_grace=EXIT_GRACE):
         if timed_out or proc.returncode is None:
             proc.wait()
     out, err = (_joined(chunks[stream], dropped[stream]) for stream in (proc.stdout, proc.stderr))
-    return (TIMED_OUT_RC if timed_out else proc.returncode), out, err, timed_out
+    # A command killed at its timeout ends with -SIGKILL, as the kill left it.
+    return proc.returncode, out, err, timed_out
 
 
 def _joined(chunks, dropped):

@@ -148,6 +148,20 @@ def find_client(get_bin_path):
     return None
 
 
+class ClientMissing(Exception):
+    """No database client on the host; the message says what to install."""
+
+
+def open_client(get_bin_path, runner, settings, timeout=DEFAULT_TIMEOUT, tmpdir=None):
+    """The ``MysqlClient`` for SETTINGS through the first client GET_BIN_PATH finds; every caller
+    that talks to the database starts here. ClientMissing when there is none."""
+    client_path = find_client(get_bin_path)
+    if client_path is None:
+        raise ClientMissing('no database client (%s) on the host: install mariadb-client or mysql-client'
+                            % ' or '.join(CLIENT_NAMES))
+    return MysqlClient(runner, client_path, settings, timeout=timeout, tmpdir=tmpdir)
+
+
 class MysqlClient:
     """``MysqlClient(Runner(module.run_command), client_path, settings).select(sql)``."""
 

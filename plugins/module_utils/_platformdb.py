@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import CLIENT_NAMES, MysqlClient, find_client
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import ClientMissing, open_client
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
 
 
@@ -25,8 +25,7 @@ def platform_client(module, mgr_root, timeout, result):
         module.fail_json(msg=str(exc), **result)
     if settings.password:
         module.no_log_values.add(settings.password)
-    client_path = find_client(module.get_bin_path)
-    if client_path is None:
-        module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
-                         % ' or '.join(CLIENT_NAMES), **result)
-    return MysqlClient(Runner(), client_path, settings, timeout=timeout, tmpdir=module.tmpdir)
+    try:
+        return open_client(module.get_bin_path, Runner(), settings, timeout=timeout, tmpdir=module.tmpdir)
+    except ClientMissing as exc:
+        module.fail_json(msg=str(exc), **result)

@@ -27,7 +27,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_ar
 from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
 from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogScanError, scan
 from ansible_collections.billmgr.ops.plugins.module_utils._logsources import find_sources
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlClient, MysqlError, failure_message, find_client
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import ClientMissing, MysqlError, failure_message, open_client
 from ansible_collections.billmgr.ops.plugins.module_utils._queries import mask_rows, plan
 from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
 from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
@@ -159,10 +159,10 @@ def _server_disk(server, request):
 
 def database_section(request):
     settings = db_settings(request.layout)
-    client_path = find_client(request.find_tool)
-    if client_path is None:
-        raise SectionError('no database client (mariadb or mysql) on the host')
-    client = MysqlClient(request.runner, client_path, settings, timeout=request.tool_timeout)
+    try:
+        client = open_client(request.find_tool, request.runner, settings, timeout=request.tool_timeout)
+    except ClientMissing as exc:
+        raise SectionError(str(exc))
     planned = plan(list(SWEEP_QUERIES), {'hours': request.stuck_payment_hours})
     try:
         found = run_sweep_batch(client, planned)

@@ -141,8 +141,8 @@ options:
     default: 10
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
-  - billmgr.ops._common.read_only
+  - billmgr.ops._attributes
+  - billmgr.ops._attributes.read_only
 attributes:
   facts:
     description: Action returns an C(ansible_facts) dictionary that will update existing host facts.

@@ -62,14 +62,12 @@ options:
     default: 60
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
+  - billmgr.ops._attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: With O(fix=true) the rows that would change are returned in RV(changes); nothing is written.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: One line per changed item, before and after.
 requirements:
@@ -316,6 +314,8 @@ def main():
             processing_module=dict(type='raw'),
             timeout=dict(type='float', default=60),
         ),
+        # Correcting needs the rows to correct the items to.
+        required_if=[('fix', True, ['provider_items'])],
         supports_check_mode=True,
     )
     params = module.params
@@ -325,8 +325,6 @@ def main():
         check_options(params, numbers=(('timeout', 0, MAX_TIMEOUT, True),))
     except OptionError as exc:
         module.fail_json(msg=str(exc), **result)
-    if params['fix'] and params['provider_items'] is None:
-        module.fail_json(msg='fix: true needs provider_items, the provider rows to correct the items to', **result)
     # Everything is checked before the database is touched, so a bad value costs no connection.
     try:
         provider = item_rows(params['provider_items'], 'provider_items')

@@ -63,8 +63,8 @@ options:
     default: 30
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
-  - billmgr.ops._common.read_only
+  - billmgr.ops._attributes
+  - billmgr.ops._attributes.read_only
 requirements:
   - The C(mariadb) or C(mysql) command-line client on the managed host, to read the stored settings.
 notes:

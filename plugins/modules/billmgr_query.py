@@ -102,8 +102,8 @@ options:
     default: 60
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
-  - billmgr.ops._common.read_only
+  - billmgr.ops._attributes
+  - billmgr.ops._attributes.read_only
 requirements:
   - The C(mariadb) or C(mysql) command-line client on the managed host.
 notes:
@@ -235,11 +235,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
 from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
 from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
-    CLIENT_NAMES,
-    MysqlClient,
+    ClientMissing,
     MysqlError,
     failure_message,
-    find_client,
+    open_client,
 )
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
 from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
@@ -309,12 +308,10 @@ def main():
         module.warn('no %s or %s/*.conf below mgr_root %s: connecting with defaults (%s)'
                     % (layout.manager_conf, layout.manager_conf_dir, layout.root, settings.address))
 
-    client_path = find_client(module.get_bin_path)
-    if client_path is None:
-        module.fail_json(msg='no database client (%s) on the host: install mariadb-client or mysql-client'
-                         % ' or '.join(CLIENT_NAMES), **result)
-    client = MysqlClient(Runner(), client_path, settings, timeout=params['timeout'],
-                         tmpdir=module.tmpdir)
+    try:
+        client = open_client(module.get_bin_path, Runner(), settings, timeout=params['timeout'], tmpdir=module.tmpdir)
+    except ClientMissing as exc:
+        module.fail_json(msg=str(exc), **result)
 
     try:
         found = run_batch(client, planned, now)

@@ -109,15 +109,13 @@ options:
     default: false
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
+  - billmgr.ops._attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - Computes the change, the diff and the entries, and writes nothing.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 notes:
   - "Writers take turns: the read, change and write of the file happen under an exclusive lock on
@@ -244,6 +242,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import (
     DebugConf,
     DebugConfError,
     format_time,
+    restart_advice,
     utc_now,
     validate_request,
 )
@@ -257,8 +256,6 @@ from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
     parse_time,
 )
 
-# Logs that the platform restart does not reach: their own service must be restarted.
-SERVICE_LOGS = {'ihttpd': 'ihttpd'}
 # Levels that fill a disk when forgotten.
 LOUD_LEVEL = 8
 # Seconds to wait for another writer of debug.conf before giving up with its name.
@@ -291,20 +288,6 @@ def logs_with_new_levels(before, after):
     """Log names whose effective level differs between two parsed files."""
     old, new = _levels(before), _levels(after)
     return sorted(set(key[0] for key in set(old) | set(new) if old.get(key) != new.get(key)))
-
-
-def restart_advice(changed_logs):
-    """``(restart_required, service or None, sentence)`` for the logs whose level changed."""
-    platform = [log for log in changed_logs if log not in SERVICE_LOGS]
-    services = sorted(set(SERVICE_LOGS[log] for log in changed_logs if log in SERVICE_LOGS)
-                      | (set(SERVICE_LOGS.values()) if '*' in changed_logs else set()))
-    advice = []
-    if platform:
-        advice.append('restart the platform (billmgr.ops.mgrctl_restart) for %s to apply' % ', '.join(platform))
-    for service in services:
-        advice.append('restart the %s service (systemctl restart %s) for its level to apply; '
-                      'a platform restart does not reach it' % (service, service))
-    return bool(platform), (services[0] if services else None), '; '.join(advice)
 
 
 def describe_level(conf, log, module):

@@ -53,15 +53,13 @@ options:
     default: 20
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
+  - billmgr.ops._attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - Runs only C(licctl info) and reports in RV(reason) whether and why it would fetch.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 notes:
   - A key can be generated in the client area once a month; fetching with a key that failed will

@@ -34,8 +34,8 @@ options:
     default: 60
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
-  - billmgr.ops._common.read_only
+  - billmgr.ops._attributes
+  - billmgr.ops._attributes.read_only
 seealso:
   - module: billmgr.ops.mgrctl_restart
 author:

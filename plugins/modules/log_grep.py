@@ -45,8 +45,8 @@ author:
   - billmgr.ops contributors (@billmgr-ops)
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
-  - billmgr.ops._common.read_only
+  - billmgr.ops._attributes
+  - billmgr.ops._attributes.read_only
 options:
   logs:
     description:

@@ -88,17 +88,15 @@ options:
     default: 60
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
+  - billmgr.ops._attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - Read-only functions (O(read_only_functions)) are called; any other function is not, and the
         task reports C(changed=true) and RV(skipped_call=true), unless the platform says it does
         not know the function (RV(refused)).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 notes:
   - In maintenance mode (C(etc/billmgr.DoNothing) exists) the platform may accept a changing call and

@@ -52,15 +52,13 @@ options:
     default: false
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
+  - billmgr.ops._attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - Runs only the read-only C(whoami) probe and reports whether it would restart.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 notes:
   - What C(mgrctl -R) prints is not documented; exit status 0 and no C(ERROR) line count as success.

@@ -75,8 +75,8 @@ options:
     default: 20
 extends_documentation_fragment:
   - billmgr.ops._common.mgr_root
-  - billmgr.ops._common.attributes
-  - billmgr.ops._common.read_only
+  - billmgr.ops._attributes
+  - billmgr.ops._attributes.read_only
 attributes:
   action:
     description: Indicates this has a corresponding action plugin so some parts can be executed on the controller.

@@ -16,6 +16,8 @@ findings is clean. Fix texts name the host and its own mgr root (``_fixes``).
 
 from __future__ import annotations
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.billmgr.ops.plugins.plugin_utils._fixes import (
     checkevent_cron_line, debug_close_command, mgr_path, playbook_command, remediate_command)
 from ansible_collections.billmgr.ops.plugins.plugin_utils._panelfindings import panel_findings
@@ -23,6 +25,8 @@ from ansible_collections.billmgr.ops.plugins.plugin_utils._panelfindings import 
 CRITICAL, WARNING, INFO = 'critical', 'warning', 'info'
 SEVERITIES = (CRITICAL, WARNING, INFO)
 
+# The thresholds of the checks, by the names the health role's variables carry after their
+# billmgr_health_ prefix (roles/health/defaults/main.yml holds the same values; a unit test checks).
 DEFAULT_THRESHOLDS = {
     'clock_skew_warning_seconds': 30,
     'clock_skew_critical_seconds': 300,
@@ -30,7 +34,7 @@ DEFAULT_THRESHOLDS = {
     'disk_used_critical_pct': 95,
     'inodes_used_warning_pct': 85,
     'inodes_used_critical_pct': 95,
-    'memory_min_bytes': 2 * 1024 ** 3,
+    'memory_min_mb': 2048,
     'memory_available_min_pct': 10,
     'kernel_errors_max': 0,
     'journal_errors_max': 0,
@@ -38,7 +42,7 @@ DEFAULT_THRESHOLDS = {
     'license_expiring_critical_days': 3,
     'log_errors_warning_count': 10,
     'debug_level_threshold': 8,
-    'itemevent_backlog_max_age_seconds': 900,
+    'itemevent_backlog_max_age_minutes': 15,
     'payments_stuck_hours': 2,
     'require_checkevent': True,
     'checkevent_max_interval_minutes': 5,
@@ -186,9 +190,8 @@ def check_memory(facts, limits):
         return []
     total, available = memory['total_bytes'], memory.get('available_bytes')
     reasons = []
-    if total < limits['memory_min_bytes']:
-        reasons.append('%d MiB installed, under the %d MiB required'
-                       % (total // 2 ** 20, limits['memory_min_bytes'] // 2 ** 20))
+    if total < limits['memory_min_mb'] * 2 ** 20:
+        reasons.append('%d MiB installed, under the %d MiB required' % (total // 2 ** 20, limits['memory_min_mb']))
     if available is not None and available * 100.0 / total < limits['memory_available_min_pct']:
         reasons.append('only %d%% available' % (available * 100 // total))
     if not reasons:
@@ -197,7 +200,7 @@ def check_memory(facts, limits):
                     {key: memory.get(key) for key in ('total_bytes', 'available_bytes', 'swap_total_bytes',
                                                       'swap_free_bytes')},
                     'Add memory or stop what else runs on the server; BILLmanager needs at least %d MiB.'
-                    % (limits['memory_min_bytes'] // 2 ** 20))]
+                    % limits['memory_min_mb'])]
 
 
 def _error_lines(facts, name, check_id, source, limit_key, limits):
@@ -532,7 +535,7 @@ def check_itemevents(db, limits):
     if age is None:
         return [finding('itemevent_backlog', INFO, '%d provider event(s) waiting; their age is not known '
                         '(itemevent has no creation time here)' % backlog['count'], backlog, fix)]
-    if age <= limits['itemevent_backlog_max_age_seconds']:
+    if age <= limits['itemevent_backlog_max_age_minutes'] * 60:
         return []
     return [finding('itemevent_backlog', WARNING, '%d provider event(s) waiting, the oldest for %d min'
                     % (backlog['count'], age // 60), backlog, fix)]
@@ -623,6 +626,21 @@ def thresholds(overrides=None):
         if key not in limits:
             raise ValueError('unknown threshold %r: known ones are %s' % (key, ', '.join(sorted(limits))))
         limits[key] = value
+    return limits
+
+
+def role_thresholds(role_vars, prefix='billmgr_health_'):
+    """The thresholds from a role's variables (PREFIX + threshold name), typed as their defaults;
+    ValueError names a variable that is not a number (or a boolean)."""
+    limits = {}
+    for key, default in DEFAULT_THRESHOLDS.items():
+        name = prefix + key
+        value = (role_vars or {}).get(name, default)
+        try:
+            limits[key] = boolean(value, strict=True) if isinstance(default, bool) else int(str(value).strip())
+        except (TypeError, ValueError):
+            kind = 'true or false' if isinstance(default, bool) else 'a whole number'
+            raise ValueError('%s must be %s, got %r' % (name, kind, value))
     return limits
 
 

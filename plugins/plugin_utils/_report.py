@@ -17,13 +17,15 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
-from ansible_collections.billmgr.ops.plugins.plugin_utils._licensecalendar import license_calendar
+from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import SEVERITIES
 from ansible_collections.billmgr.ops.plugins.plugin_utils._fleetview import fleet_errors, version_table
+from ansible_collections.billmgr.ops.plugins.plugin_utils._licensecalendar import license_calendar
 
 SCHEMA_VERSION = 1
 GENERATOR = 'billmgr.ops.report'
-SEVERITIES = ('critical', 'warning', 'info')
 FAIL_ON_CHOICES = SEVERITIES + ('never',)
 CLEAN = 'clean'
 TIMESTAMP_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
@@ -31,8 +33,6 @@ TIMESTAMP_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 EVIDENCE_MAX_DEPTH = 3
 
 _RANK = {name: rank for rank, name in enumerate(SEVERITIES + (CLEAN,))}
-_TRUE = ('true', 'yes', 'on', '1', 'y', 't')
-_FALSE = ('false', 'no', 'off', '0', 'n', 'f', '')
 
 
 def severity_rank(severity):
@@ -58,15 +58,14 @@ def scalar_text(value):
 
 
 def parse_bool(value):
-    """True/False from a bool or the strings an AWX survey sends; ValueError otherwise."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
+    """True/False from a bool or the strings an AWX survey sends (an empty one is false);
+    ValueError otherwise."""
+    if isinstance(value, str) and not value.strip():
         return False
-    raise ValueError('%r is not a boolean' % (value,))
+    try:
+        return boolean(value, strict=True)
+    except TypeError as exc:
+        raise ValueError('%r is not a boolean' % (value,)) from exc
 
 
 def utc_epoch(timestamp):

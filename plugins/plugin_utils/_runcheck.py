@@ -14,13 +14,17 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-# option: (full-match pattern, what it must look like). Checked after the argument spec, on text.
+from ansible_collections.billmgr.ops.plugins.plugin_utils._timewindow import is_duration
+
+# option: (full-match pattern, or a test of the text, and what it must look like). Checked after the
+# argument spec, on text. Durations are read as module_utils._timespec reads them, everywhere.
+DURATION_WORDS = 'a duration such as 30m, 2h, 1h30m, 24h, 7d or 1w'
 PATTERNS = {
     'health': {
-        'billmgr_health_log_window': (r'[0-9]+[smhd]', 'a duration such as 24h, 90m or 7d'),
+        'billmgr_health_log_window': (is_duration, DURATION_WORDS),
     },
     'debug_window': {
-        'billmgr_debug_window_for': (r'(?:[0-9]+[smhdw])+', 'a duration such as 30m, 2h or 1h30m'),
+        'billmgr_debug_window_for': (is_duration, DURATION_WORDS),
         'billmgr_debug_window_module': (r'(?!.*\.\.)(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}|[*])', 'a logger name or *'),
         'billmgr_debug_window_level': (r'[0-9]', 'a level from 0 to 9'),
     },
@@ -66,8 +70,8 @@ def settings_problem(values, spec, role):
             return '%s: %s must be %s (got %r); nothing was changed.' % (
                 role, _label(name), _spec_words(option), values[name])
     for name, (pattern, words) in sorted(PATTERNS.get(role, {}).items()):
-        if name in values and not re.fullmatch(pattern, str(values[name]).strip().lower() if name.endswith('_for')
-                                               else str(values[name]).strip()):
+        text = str(values.get(name, '')).strip()
+        if name in values and not (pattern(text) if callable(pattern) else re.fullmatch(pattern, text)):
             return '%s: %s must be %s (got %r); nothing was changed.' % (role, _label(name), words, values[name])
     for name, (pattern, words) in sorted(ELEMENT_PATTERNS.get(role, {}).items()):
         if name not in values:

@@ -133,7 +133,7 @@ def test_a_bad_duration_is_named_once_with_its_value(fleet):
     before = snapshot(lab)
     proc, _counts = debug(lab, {'debug_logs': 'billmgr', 'debug_for': '30 minutes'})
     assert proc.returncode != 0
-    message = "debug_for (billmgr_debug_window_for) must be a duration such as 30m, 2h or 1h30m (got '30 minutes')"
+    message = "debug_for (billmgr_debug_window_for) must be a duration such as 30m, 2h, 1h30m, 24h, 7d or 1w (got '30 minutes')"
     # Once for the run (Ansible shows a failure as an error line and the result), not per host.
     fatal = [line for line in proc.stdout.splitlines() if line.startswith('fatal: [')]
     assert len(fatal) == 1 and message in fatal[0], proc.stdout[-3000:]

@@ -21,7 +21,7 @@ pip_version=$(grep -oP "pip='\K[0-9.]+" "$("$venv/bin/python" -c 'import ansible
 cache=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
 mkdir -p "$(dirname "$cache")"
 if [ ! -s "$cache" ] || grep -q "Stand-in for the get-pip.py" "$cache"; then
-    cp tests/sanity/get_pip_offline.py "$cache"
+    cp .ci/get_pip_offline.py "$cache"
 fi
 cd "$out/ansible_collections/billmgr/ops"
 export PATH="$venv/bin:$PATH"

@@ -48,7 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from _debugconf import DebugConf, format_time, utc_now  # noqa: E402
+from _debugconf import DebugConf, format_time, restart_targets, utc_now  # noqa: E402
 from _filelock import FileLockError, held_lock, lock_path_for  # noqa: E402
 from _hostfile import CONFIG_LIMIT, read_bytes, replaceable_target  # noqa: E402
 from _mgrctl import Mgrctl, Runner, describe_error, local_run_command  # noqa: E402
@@ -61,8 +61,6 @@ SHIPPED = ('_debugconf.py', '_filelock.py', '_paths.py', '_mgrctl.py', '_hostfil
 WINDOW_FILE = 'window-start'
 PENDING_FILE = 'pending-restarts.json'
 RUN_LOCK = '.run.lock'
-# Logs whose level a platform restart does not reach, and the service that must restart instead.
-SERVICE_LOGS = {'ihttpd': 'ihttpd'}
 SYSTEMD_RUNTIME_DIR = '/run/systemd/system'
 FILE_MODE = 0o600
 
@@ -154,11 +152,8 @@ def describe(entry):
 
 def restarts_for(entries):
     """``{'platform': bool, 'services': [...]}`` that undoing ENTRIES calls for."""
-    logs = set(entry.log for entry in entries)
-    services = set(SERVICE_LOGS[log] for log in logs if log in SERVICE_LOGS)
-    if '*' in logs:
-        services |= set(SERVICE_LOGS.values())
-    return {'platform': any(log not in SERVICE_LOGS for log in logs), 'services': sorted(services)}
+    platform, services = restart_targets(sorted(set(entry.log for entry in entries)))
+    return {'platform': bool(platform), 'services': services}
 
 
 def load_pending(path):

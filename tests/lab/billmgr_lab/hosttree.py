@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import dbseed, providerapi
-from .loggen_lines import set_mtime, stamp
+from .loggen.lines import set_mtime, stamp
 
 STAND_INS = Path(__file__).resolve().parent.parent / 'stand_ins'
 # Where each stand-in goes in the tree; lab/boot sits one level down like the others, so every
@@ -276,7 +276,7 @@ def crontab_text(spec) -> str:
 
 
 def write_logs(var: Path, spec, fleet, now: datetime, seed) -> dict:
-    """The host's var/ logs through the lab's log generator (tests/lab/billmgr_lab/loggen.py)."""
+    """The host's var/ logs through the lab's log generator (tests/lab/billmgr_lab/loggen/)."""
     try:
         from . import loggen
     except ImportError as exc:

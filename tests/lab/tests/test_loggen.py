@@ -36,7 +36,7 @@ BACKTRACE_FRAME = re.compile(r'\S.* \([^ ]+ \+ 0x[0-9a-f]+\) \[\*0x[0-9a-f]+\]')
 ERROR_TEXT = re.compile(r"^Error: Type: '[^']*' Object: '[^']*' Value: '[^']*'$")
 NOW = datetime(2025, 5, 5, 12, 0, 0)
 HEADER_LOGS = ('billmgr.log', 'billmaintain.log', 'ihttpd.log', 'mgrctl.log', 'pmbillmgr.log')
-# Module logs whose writer is not the platform (loggen_lines.WRITERS), each read by its own pattern.
+# Module logs whose writer is not the platform (loggen.lines.WRITERS), each read by its own pattern.
 MODULE_LOGS = ('pmpaymaster.log',)
 
 
@@ -523,7 +523,7 @@ def test_big_log_is_seeded(tmp_path):
 
 
 def test_cli_prints_the_big_logs_stats(tmp_path):
-    script = LAB / 'billmgr_lab' / 'loggen.py'
+    script = LAB / 'billmgr_lab' / 'loggen'
     out = tmp_path / 'cli.log'
     result = subprocess.run([sys.executable, str(script), 'big', '--size', '1M', '--seed', '3', '--out', str(out)],
                             capture_output=True, text=True, check=True, timeout=120)

@@ -316,3 +316,16 @@ def test_an_emptied_file_that_existed_is_kept():
     conf = DebugConf()
     conf.set_level('billmgr', '*', 9, now=NOW)
     assert conf.remove('billmgr') and conf.render() == b'' and not conf.should_be_removed()
+
+
+def test_restarts_name_the_platform_and_each_service_a_platform_restart_does_not_reach():
+    from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import restart_advice, restart_targets
+
+    assert restart_targets(['billmgr', 'ihttpd']) == (['billmgr'], ['ihttpd'])
+    assert restart_targets(['*']) == (['*'], ['ihttpd'])
+    assert restart_targets(['ihttpd']) == ([], ['ihttpd'])
+    required, service, advice = restart_advice(['ihttpd'])
+    assert (required, service) == (False, 'ihttpd') and 'systemctl restart ihttpd' in advice
+    required, service, advice = restart_advice(['billmgr', 'pmbillmgr'])
+    assert (required, service) == (True, None)
+    assert advice == 'restart the platform (billmgr.ops.mgrctl_restart) for billmgr, pmbillmgr to apply'

@@ -481,7 +481,7 @@ def test_parts_no_worker_could_take_are_searched_in_turn(busy_log, monkeypatch):
 
 
 def test_lab_generator_agrees_when_present(tmp_path):
-    loggen_big = pytest.importorskip('billmgr_lab.loggen_big')
+    loggen_big = pytest.importorskip('billmgr_lab.loggen.big')
     path = tmp_path / 'billmgr.log'
     stats = loggen_big.write_big_log(path, 3 * 1024 * 1024, seed=5, error_ratio=0.01)
     result = scan([str(path)], max_matches=5)

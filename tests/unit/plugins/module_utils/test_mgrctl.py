@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 
@@ -15,7 +16,6 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     CommandResult,
     Mgrctl,
     MgrctlUsageError,
-    TIMED_OUT_RC,
     Runner,
     describe_error,
     find_error,
@@ -264,7 +264,7 @@ def test_a_grandchild_holding_the_pipe_dies_with_the_group_at_the_timeout(tmp_pa
                    'open(%r, "w").write(str(child.pid))\n'
                    'time.sleep(600)\n' % str(pid_file))
     result = Runner().run([tool], timeout=5)
-    assert result.timed_out and result.rc == TIMED_OUT_RC
+    assert result.timed_out and result.rc == -signal.SIGKILL
     grandchild = int(pid_file.read_text())
     # Killed with the group; reaped by whoever inherited it.
     assert _gone(grandchild)

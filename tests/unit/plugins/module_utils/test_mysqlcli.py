@@ -212,3 +212,12 @@ def test_defaults_file_is_created_private(tmp_path):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     finally:
         os.unlink(path)
+
+
+def test_open_client_is_the_one_way_to_the_database_and_says_what_to_install():
+    from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import ClientMissing, MysqlClient, open_client
+
+    client = open_client({'mysql': '/opt/bin/mysql'}.get, runner=None, settings=None, timeout=5)
+    assert isinstance(client, MysqlClient) and client.client == '/opt/bin/mysql' and client.timeout == 5
+    with pytest.raises(ClientMissing, match='install mariadb-client or mysql-client'):
+        open_client({}.get, runner=None, settings=None)

@@ -193,14 +193,14 @@ def test_items_the_provider_does_not_hold_are_listed_never_changed(run_module, r
     ({'provider_items': [], 'fix': True, 'expect': [{'id': 1, 'status': 'x', 'expiredate': None}]},
      r'expect[0].status must be an item status'),
     ({'processing_module': '5 OR 1=1'}, 'processing_module must be a plain positive integer'),
-    ({'fix': True}, 'fix: true needs provider_items'),
+    ({'fix': True}, 'fix is True but all of the following are missing: provider_items'),
     ({'timeout': 0}, 'timeout: 0.0 is out of range: give a number above 0'),
 ])
 def test_bad_values_fail_before_the_database(run_module, reseller, server, fleet, args, message):
     count = server.sql('SELECT COUNT(*), SUM(status) FROM item', fleet['bm02'].db.name)
     result = run_module(billmgr_item_sync, dict(args, mgr_root=reseller))
     assert result['failed'] and message in result['msg']
-    assert result['db'] == {} and server.sql('SELECT COUNT(*), SUM(status) FROM item', fleet['bm02'].db.name) == count
+    assert result.get('db', {}) == {} and server.sql('SELECT COUNT(*), SUM(status) FROM item', fleet['bm02'].db.name) == count
 
 
 def test_an_unknown_status_at_the_provider_is_not_written(run_module, reseller, server, fleet):

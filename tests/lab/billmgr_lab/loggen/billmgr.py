@@ -6,11 +6,11 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .loggen_core import CoreProcesses, SessionWriter, error_session, failing_work, ordinary_session, restart_session
-from .loggen_lines import Record, as_logged
-from .loggen_plan import LogPlan, LogWindow
-from .loggen_timeline import Session, fill, interleave
-from .loggen_words import error_line
+from .core import CoreProcesses, SessionWriter, error_session, failing_work, ordinary_session, restart_session
+from .lines import Record, as_logged
+from .plan import LogPlan, LogWindow
+from .timeline import Session, fill, interleave
+from .words import error_line
 
 ERROR_SESSION_SHARE = 0.03
 BURST_WINDOW = timedelta(minutes=58)  # inside the last hour with room to spare

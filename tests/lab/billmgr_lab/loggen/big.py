@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .loggen_core import SessionWriter, error_session, ordinary_session
-from .loggen_lines import ERROR_SUBSTRING, Record, render, stamp
-from .loggen_timeline import Session
+from .core import SessionWriter, error_session, ordinary_session
+from .lines import ERROR_SUBSTRING, Record, render, stamp
+from .timeline import Session
 
 DEFAULT_NOW = datetime(2025, 5, 5, 12, 0, 0)  # fixed, so that a seed alone decides the bytes
 POOL_BLOCKS = 512

@@ -3,7 +3,7 @@
     write_logs(var_dir, LogPlan(now=...))      fills a host's var/ and returns what it wrote
     write_big_log(path, size_bytes, seed=1)    one big billmgr.log-like file, with its counts
 
-From a shell: python tests/lab/billmgr_lab/loggen.py big --size 1G --seed 1 --out FILE
+From a shell: python tests/lab/billmgr_lab/loggen big --size 1G --seed 1 --out FILE
 """
 
 from __future__ import annotations
@@ -11,22 +11,16 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 
-if not __package__:
-    # Run as a script: make the relative imports below resolve through the package (PEP 366).
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    __package__ = 'billmgr_lab'  # noqa: A001
-
-from .loggen_aux import build_auth, build_ihttpd, build_mgrctl, render_auth
-from .loggen_big import write_big_log
-from .loggen_billmaintain import build_billmaintain
-from .loggen_billmgr import build_billmgr
-from .loggen_lines import PLATFORM, LineStyle, RenderedLog, epoch_of, render, render_log, set_mtime, write_text
-from .loggen_modules import build_module, module_style
-from .loggen_plan import EarlyStop, LogPlan, validate, window_of
+from .auxlogs import build_auth, build_ihttpd, build_mgrctl, render_auth
+from .big import write_big_log
+from .billmaintain import build_billmaintain
+from .billmgr import build_billmgr
+from .lines import PLATFORM, LineStyle, RenderedLog, epoch_of, render, render_log, set_mtime, write_text
+from .modules import build_module, module_style
+from .plan import EarlyStop, LogPlan, validate, window_of
 
 __all__ = ['EarlyStop', 'LogPlan', 'write_logs', 'write_big_log', 'parse_size', 'main']
 
@@ -146,7 +140,3 @@ def main(argv: list[str] | None = None) -> int:
                                               color=args.color, error_burst=args.error_burst))
     print(json.dumps(result, indent=2, default=str))
     return 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())

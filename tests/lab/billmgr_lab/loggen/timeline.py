@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from .loggen_lines import Record
+from .lines import Record
 
 # A session is the run of records one thread writes for one piece of work.
 Session = list[Record]

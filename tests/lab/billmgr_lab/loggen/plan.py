@@ -44,7 +44,7 @@ class LogPlan:
     # Day of month in the logs of PHP/Python modules: 'zero' gives 'May 05', 'bare' gives 'May 5'.
     # Both forms are seen; 'bare' does not fit the fixed-width header, so it is opt-in.
     module_day_style: str = 'zero'
-    # The current PHP helper's logs (loggen_modules.module_writer) are stamped in UTC.
+    # The current PHP helper's logs (loggen.modules.module_writer) are stamped in UTC.
     module_logs_utc: bool = False
 
 

@@ -6,9 +6,9 @@ import bisect
 import random
 from datetime import datetime, timedelta
 
-from .loggen_lines import Record
-from .loggen_timeline import LATE_SECONDS, Session
-from .loggen_words import (
+from .lines import Record
+from .timeline import LATE_SECONDS, Session
+from .words import (
     ADMIN_FUNCS, CLIENT_FUNCS, ERRORS, INTERNAL_FUNCS, MGR_ROOT, NOTICES, PLATFORM_VERSION,
     PROCESSING_COMMANDS, PROCESSING_MODULES, USERS, backtrace, error_line, error_message, hex_id,
     ip_address, item_id, mgrctl_error, money, select_query, source_ref, xml_error,

@@ -1,5 +1,5 @@
 """One log per payment or processing module, `<module>.log`, each a process per call, written by
-the module's own writer (loggen_lines.WRITERS): the platform's, the PHP helper's, current or older,
+the module's own writer (loggen.lines.WRITERS): the platform's, the PHP helper's, current or older,
 or the platform's Python library's."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import random
 import zlib
 from datetime import datetime, timedelta
 
-from .loggen_core import SessionWriter
-from .loggen_lines import WRITERS, LineStyle, Record
-from .loggen_plan import LogPlan, LogWindow
-from .loggen_timeline import Session, fill, interleave
-from .loggen_words import PROCESSING_COMMANDS, error_line, item_id, money
+from .core import SessionWriter
+from .lines import WRITERS, LineStyle, Record
+from .plan import LogPlan, LogWindow
+from .timeline import Session, fill, interleave
+from .words import PROCESSING_COMMANDS, error_line, item_id, money
 
 MODULE_SHARE = 16  # each module log is about a sixteenth of billmgr.log
 ERROR_SESSION_SHARE = 0.03

@@ -6,11 +6,11 @@ import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from .loggen_core import SessionWriter
-from .loggen_lines import Record, as_logged
-from .loggen_plan import EarlyStop, LogPlan, LogWindow
-from .loggen_timeline import ERROR_MARGIN, interleave
-from .loggen_words import PLATFORM_VERSION, error_line, error_message, money, xml_error
+from .core import SessionWriter
+from .lines import Record, as_logged
+from .plan import EarlyStop, LogPlan, LogWindow
+from .timeline import ERROR_MARGIN, interleave
+from .words import PLATFORM_VERSION, error_line, error_message, money, xml_error
 
 RUN_AT = time(0, 17)  # cron starts billmaintain a little after midnight [assumed time]
 EXTRA_DAYS = 4  # billmaintain.log is small and rotates rarely, so it reaches further back

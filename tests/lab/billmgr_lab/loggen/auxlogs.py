@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from .loggen_core import SessionWriter
-from .loggen_lines import Record, stamp
-from .loggen_plan import LogPlan, LogWindow
-from .loggen_timeline import ERROR_MARGIN, Session, fill, interleave
-from .loggen_words import (
+from .core import SessionWriter
+from .lines import Record, stamp
+from .plan import LogPlan, LogWindow
+from .timeline import ERROR_MARGIN, Session, fill, interleave
+from .words import (
     ADMIN_FUNCS, CLIENT_FUNCS, MGR_ROOT, USERS, error_line, ip_address, item_id, mgrctl_error,
 )
 
