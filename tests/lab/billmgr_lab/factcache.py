@@ -17,11 +17,16 @@ FACT = 'billmgr_health_last_sweep'
 STAMP = '%Y-%m-%dT%H:%M:%SZ'
 
 
+_FINDER = []
+
+
 def open_cache(path):
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-    _AnsibleCollectionFinder(paths=[])._install()
+    if not _FINDER:
+        from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+        _FINDER.append(_AnsibleCollectionFinder(paths=[]))
+        _FINDER[0]._install()
     from ansible.plugins.loader import cache_loader
-    return cache_loader.get('ansible.builtin.jsonfile', _uri=str(path), _timeout=0)
+    return cache_loader.get('ansible.builtin.jsonfile', _uri=str(path), _timeout=0, _prefix='')
 
 
 def _earlier(stamp, seconds):
@@ -48,8 +53,8 @@ def age(path, seconds):
 def fleet(source, target, count):
     """Write COUNT hosts named h00000... to the cache TARGET, each with a copy of one of SOURCE's
     sweep records (round robin) under its own name; returns the names."""
-    records = [facts[FACT] for facts in (open_cache(source).get(host) for host in sorted(open_cache(source).keys()))
-               if facts.get(FACT)]
+    cache = open_cache(source)
+    records = [facts[FACT] for facts in (cache.get(host) for host in sorted(cache.keys())) if facts.get(FACT)]
     if not records:
         raise SystemExit('factcache: no sweep record in %s' % source)
     cache = open_cache(target)
