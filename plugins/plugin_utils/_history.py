@@ -106,8 +106,8 @@ def fleet_records(records, hosts, generated_at, max_age_seconds):
     for host in hosts:
         record = by_host.get(host)
         at = _record_time(record) if record else None
-        age = now - _epoch_or_none(at) if at and _epoch_or_none(at) is not None else None
-        if record is not None and age is not None and age <= max_age_seconds:
+        swept = _epoch_or_none(at)
+        if swept is not None and now - swept <= max_age_seconds:
             fresh.append(_as_input(record))
         else:
             missing.append(host)
@@ -135,8 +135,8 @@ def _not_swept_record(host, record, at, max_age_seconds, generated_at):
         summary = 'No sweep of this host is in the fact cache: its slice failed, or it was never swept.'
     else:
         summary = ('The last sweep of this host in the fact cache is from %s, older than the %d s '
-                   'this report accepts: its slice failed or did not sweep it.' % (at or 'an unknown time',
-                                                                                 max_age_seconds))
+                   'this report accepts: its slice failed or did not sweep it.'
+                   % (at or 'an unknown time', max_age_seconds))
     evidence = {'last_swept_at': at, 'max_age_seconds': max_age_seconds}
     if record is not None:
         evidence['findings_then'] = sorted({str(f.get('id')) for f in record.get('findings') or []
@@ -149,4 +149,3 @@ def _not_swept_record(host, record, at, max_age_seconds, generated_at):
     }
     return {'host': host, 'reachable': False, 'swept_at': at, 'summary': {}, 'findings': [finding],
             'resolved': [], 'context': []}
-
