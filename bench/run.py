@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_archives  # noqa: E402
+import bench_fleet_report  # noqa: E402
 import bench_loggrep  # noqa: E402
 import bench_sweep  # noqa: E402
 from measure import BUILD, REPO  # noqa: E402
@@ -45,6 +46,9 @@ def main(argv=None):
     if args.only in (None, 'sweep'):
         found, raw['sweep'] = bench_sweep.run(runs=args.sweep_runs, hosts=args.hosts, rtt_ms=args.rtt_ms, log=_log)
         rows += found
+    if args.only in (None, 'fleet_report'):
+        found, raw['fleet_report'] = bench_fleet_report.run(WORK, runs=args.fleet_report_runs, log=_log)
+        rows += found
     raw['seconds'] = time.time() - started
     raw['rows'] = [row.as_dict() for row in rows]
     text = render(rows, raw, args)
@@ -62,11 +66,14 @@ def main(argv=None):
 
 def _arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--only', choices=('loggrep', 'archives', 'sweep'), help='run one benchmark (results go to .build/bench)')
+    parser.add_argument('--only', choices=('loggrep', 'archives', 'sweep', 'fleet_report'),
+                        help='run one benchmark (results go to .build/bench)')
     parser.add_argument('--runs', type=int, default=5, help='rounds of the fast log_grep measurements (default 5)')
     parser.add_argument('--slow-runs', type=int, default=3,
                         help='rounds of the slow ones: the Python line loop, memory (default 3)')
     parser.add_argument('--sweep-runs', type=int, default=3, help='rounds of the sweep (default 3)')
+    parser.add_argument('--fleet-report-runs', type=int, default=2,
+                        help='rounds of fleet_report.yml over 1,000 and 5,000 cached records (default 2)')
     parser.add_argument('--hosts', type=int, default=50, help='hosts of the lab fleet (default 50)')
     parser.add_argument('--archive-mib', type=int, default=bench_archives.ARCHIVE_MIB,
                         help='size of each daily archive, uncompressed (default %(default)s)')

@@ -8,7 +8,8 @@ echo
 echo "demo: sweeping the fleet with playbooks/health.yml (read-only; reports go to reports/)"
 # A fleet with faults fails the sweep by design (billmgr_health_fail_on: critical); the demo
 # wants the whole report on the screen instead, so it asks for the decision to pass.
-"$bin/ansible-playbook" -i .lab/inventory.yml playbooks/health.yml -e billmgr_health_fail_on=never
+"$bin/ansible-playbook" -i .lab/inventory.yml playbooks/health.yml -e billmgr_health_fail_on=never \
+    -e billmgr_report_dir="$PWD/reports"
 echo
 # The fleet summary and the hosts x findings table of the Markdown report, as the terminal's summary.
 sed -n '/^## Fleet summary/,/^## Hosts$/p' reports/latest/report.md | sed '$d'

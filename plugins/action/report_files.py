@@ -14,6 +14,7 @@ from ansible_collections.billmgr.ops.plugins.plugin_utils._reportfiles import (
     ReportFilesError,
     make_directory,
     point_link,
+    prune_sweeps,
     write_file,
 )
 
@@ -29,7 +30,10 @@ ARGUMENT_SPEC = {
         },
     },
     'latest': {'type': 'path'},
+    'keep': {'type': 'int', 'default': 0},
 }
+# More sweeps than this in one directory is a typo, not a retention policy.
+KEEP_MAX = 100000
 
 
 def _octal(value, name):
@@ -69,6 +73,8 @@ def _plan(args, check_mode):
     if check_mode and link and os.path.lexists(link) and not os.path.islink(link):
         raise ReportFilesError('%s exists and is not a symlink; move it away so it can point at the newest sweep'
                                % link)
+    if not 0 <= args['keep'] <= KEEP_MAX:
+        raise ReportFilesError('keep must be from 0 (keep every sweep) to %d, got %r' % (KEEP_MAX, args['keep']))
     for path, _content, _mode in files:
         if os.path.lexists(path) and not os.path.isfile(path):
             raise ReportFilesError('%s exists and is not a regular file: it is not replaced; move it away' % path)
@@ -84,7 +90,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        result.update(dir=os.path.abspath(args['dir']), written=[], latest=args['latest'], changed=False)
+        result.update(dir=os.path.abspath(args['dir']), written=[], latest=args['latest'], pruned=[], changed=False)
         try:
             directory, dir_mode, files, link = _plan(args, self._task.check_mode)
         except ReportFilesError as exc:
@@ -104,6 +110,9 @@ class ActionModule(ActionBase):
                 target = (os.path.basename(directory) if os.path.dirname(link) == os.path.dirname(directory)
                           else directory)
                 result['changed'] = point_link(link, target) or result['changed']
+                if args['keep']:
+                    result['pruned'] = prune_sweeps(os.path.dirname(directory), args['keep'], directory)
+                    result['changed'] = bool(result['pruned']) or result['changed']
         except ReportFilesError as exc:
             result.update(failed=True, msg=str(exc))
         return result

@@ -15,10 +15,11 @@ def findings_problems(hosts):
     return _report.problems(hosts)
 
 
-def findings_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on='critical'):
+def findings_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on='critical', marked=False,
+                    notes=()):
     try:
-        return _report.build_report(hosts, previous=previous, generated_at=generated_at,
-                                    sweep_id=sweep_id, fail_on=fail_on)
+        return _report.build_report(hosts, previous=previous, generated_at=generated_at, sweep_id=sweep_id,
+                                    fail_on=fail_on, marked=_report.parse_bool(marked), notes=notes)
     except ValueError as exc:
         raise AnsibleFilterError('findings_report: %s' % exc) from exc
 

@@ -53,6 +53,15 @@ options:
       - Path of a symlink to point at O(dir). When it sits beside O(dir) the link is relative (the
         directory's name), so the report tree can be moved as a whole.
     type: path
+  keep:
+    description:
+      - With O(latest), how many sweeps to keep beside O(dir), this one included; older ones are
+        deleted after the files are written and the link points at O(dir). Only directories named as
+        the report role names sweeps (C(YYYYMMDDTHHMMSSZ)) count; nothing else there is touched.
+      - V(0) keeps every sweep.
+    type: int
+    default: 0
+    version_added: 0.1.0
 attributes:
   action:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
@@ -106,4 +115,10 @@ latest:
   description: The symlink pointed at O(dir), as given.
   returned: always
   type: str
+pruned:
+  description: The older sweep directories deleted because of O(keep).
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/billmgr-reports/20261001T101500Z]
 '''

@@ -204,14 +204,21 @@ def read_previous(previous):
 
 
 def _previous_index(previous):
-    """{(host, id, key): finding} of a previous report, skipping records it cannot have meant."""
+    """{(host, id, key): (finding, when)} of a previous report, skipping records it cannot have meant.
+
+    WHEN is the sweep the record came from when it says so (records kept in the fact cache each
+    carry theirs: the hosts of a sliced sweep were not swept at one time), else the report's.
+    """
     index = {}
+    report_at = previous['sweep'].get('generated_at')
     for record in previous.get('hosts', []):
         if not isinstance(record, Mapping):
             continue
+        sweep = record.get('sweep')
+        when = (sweep.get('generated_at') if isinstance(sweep, Mapping) else None) or report_at
         for finding in record.get('findings') or []:
             if isinstance(finding, Mapping) and finding.get('id'):
-                index[(record.get('host'), finding['id'], _key_text(finding.get('key')))] = finding
+                index[(record.get('host'), finding['id'], _key_text(finding.get('key')))] = (finding, when)
     return index
 
 
@@ -222,7 +229,6 @@ def compare(hosts, previous, generated_at):
     report that are gone now count as resolved only for hosts swept now: an unreachable host's old
     findings are unknown, not fixed, and a host missing from this play is not judged at all.
     """
-    previous_at = previous['sweep'].get('generated_at') if previous else None
     index = _previous_index(previous) if previous else {}
     compared = []
     for record in normalize_hosts(hosts):
@@ -231,7 +237,7 @@ def compare(hosts, previous, generated_at):
         for finding in record['findings']:
             identity = (record['host'], finding['id'], finding['key'])
             current_ids.add(identity)
-            before = index.get(identity)
+            before, previous_at = index.get(identity, (None, None))
             finding = dict(finding)
             if before is None:
                 finding['since_last'] = 'new'
@@ -242,7 +248,7 @@ def compare(hosts, previous, generated_at):
             findings.append(finding)
         resolved = []
         if record['reachable']:
-            for identity, before in index.items():
+            for identity, (before, previous_at) in index.items():
                 if identity[0] == record['host'] and identity not in current_ids:
                     resolved.append({
                         'id': before['id'],
@@ -253,13 +259,46 @@ def compare(hosts, previous, generated_at):
                         'first_seen': before.get('first_seen') or previous_at,
                         'last_seen': previous_at,
                     })
-        record['findings'] = sorted(findings, key=_finding_order)
-        record['resolved'] = sorted(resolved, key=_finding_order)
-        record['counts'] = {severity: sum(1 for f in findings if f['severity'] == severity)
-                            for severity in SEVERITIES}
-        record['worst'] = _worst(findings)
-        compared.append(record)
-    return sorted(compared, key=lambda r: (severity_rank(r['worst']), r['host']))
+        compared.append(_tallied(record, findings, resolved))
+    return _host_order(compared)
+
+
+def _tallied(record, findings, resolved):
+    record['findings'] = sorted(findings, key=_finding_order)
+    record['resolved'] = sorted(resolved, key=_finding_order)
+    record['counts'] = {severity: sum(1 for f in findings if f['severity'] == severity)
+                        for severity in SEVERITIES}
+    record['worst'] = _worst(findings)
+    return record
+
+
+def _host_order(records):
+    return sorted(records, key=lambda r: (severity_rank(r['worst']), r['host']))
+
+
+def restore_marks(hosts):
+    """HOSTS whose findings were marked by the sweep that judged them (the records the fact cache
+    holds, each compared with its host's own previous sweep), normalized as compare() leaves them.
+
+    The fleet report assembles such records: comparing them again would compare each sweep with
+    itself. A finding without a mark, which no sweep of this collection leaves, counts as new.
+    """
+    marked_by_host = {record['host']: record for record in hosts}
+    restored = []
+    for record in normalize_hosts(hosts):
+        source = marked_by_host[record['host']]
+        marks = {(f.get('id'), _key_text(f.get('key'))): f for f in source.get('findings') or []}
+        findings = []
+        for finding in record['findings']:
+            mark = marks.get((finding['id'], finding['key']), {})
+            since_last = mark.get('since_last') if mark.get('since_last') in ('new', 'ongoing') else 'new'
+            findings.append(dict(finding, since_last=since_last,
+                                 first_seen=mark.get('first_seen') or record['swept_at']))
+        resolved = [dict(item, key=_key_text(item.get('key')), since_last='resolved')
+                    for item in source.get('resolved') or []
+                    if isinstance(item, Mapping) and item.get('id')] if record['reachable'] else []
+        restored.append(_tallied(record, findings, resolved))
+    return _host_order(restored)
 
 
 def _finding_order(finding):
@@ -320,15 +359,21 @@ def decide(hosts, fail_on):
     return {'fail_on': fail_on, 'failed': bool(failing), 'failing': failing}
 
 
-def build_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on='critical'):
-    """The whole report (schema version 1) of one sweep, compared with PREVIOUS."""
+def build_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on='critical', marked=False,
+                 notes=()):
+    """The whole report (schema version 1) of one sweep, compared with PREVIOUS; with MARKED, of
+    records already compared by the sweeps that made them (PREVIOUS is not read)."""
     found = problems(hosts)
     if found:
         raise ValueError('; '.join(found))
     if not generated_at or not sweep_id:
         raise ValueError('generated_at and sweep_id are required')
-    previous, note = read_previous(previous)
-    compared = compare(hosts, previous, generated_at)
+    if marked:
+        previous, note = None, None
+        compared = restore_marks(hosts)
+    else:
+        previous, note = read_previous(previous)
+        compared = compare(hosts, previous, generated_at)
     previous_sweep = None
     if previous:
         previous_sweep = {'id': previous['sweep'].get('id'), 'generated_at': previous['sweep'].get('generated_at')}
@@ -341,7 +386,7 @@ def build_report(hosts, previous=None, generated_at=None, sweep_id=None, fail_on
             'epoch': utc_epoch(generated_at),
             'previous': previous_sweep,
         },
-        'notes': [note] if note else [],
+        'notes': ([note] if note else []) + [str(text) for text in notes or ()],
         'decision': decide(compared, fail_on),
         'summary': summarize(compared),
         'license_calendar': license_calendar(compared, generated_at),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 
 from ansible_collections.billmgr.ops.plugins.module_utils._atomicfile import AtomicWriteError, write_temp_beside
 
@@ -44,6 +45,33 @@ def earlier_reports(base):
         if SWEEP_ID.match(name) and not os.path.islink(os.path.join(base, name)) and os.path.isfile(path):
             found.append(path)
     return found
+
+
+def prune_sweeps(base, keep, current):
+    """Delete all but the KEEP newest sweep directories of BASE, never CURRENT; the deleted paths.
+
+    Only directories named as sweeps count (not ``latest``, not a symlink, nothing else): the
+    directory may hold what is not ours.
+    """
+    try:
+        names = sorted(name for name in os.listdir(base)
+                       if SWEEP_ID.match(name) and os.path.isdir(os.path.join(base, name))
+                       and not os.path.islink(os.path.join(base, name)))
+    except OSError as exc:
+        raise ReportFilesError('cannot list the report directory %s to prune it: %s' % (base, exc.strerror or exc))
+    current = os.path.abspath(current)
+    old = [os.path.join(base, name) for name in names[:max(len(names) - keep, 0)]]
+    removed = []
+    for path in old:
+        if os.path.abspath(path) == current:
+            continue
+        try:
+            shutil.rmtree(path)
+        except OSError as exc:
+            raise ReportFilesError('cannot delete the old sweep %s (billmgr_report_keep): %s'
+                                   % (path, exc.strerror or exc))
+        removed.append(path)
+    return removed
 
 
 def make_directory(path, mode):

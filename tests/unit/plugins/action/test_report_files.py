@@ -96,3 +96,24 @@ def test_check_mode_refuses_the_latest_a_run_would_refuse(tmp_path):
     assert result['failed'] is True
     assert 'latest exists and is not a symlink' in result['msg']
     assert result['written'] == [] and os.listdir(tmp_path) == ['latest']
+
+
+def test_keep_prunes_older_sweeps_after_the_link_points_at_this_one(tmp_path):
+    for name in ('20261120T000000Z', '20261121T000000Z'):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'report.json').write_text('{}')
+    sweep = tmp_path / '20261123T101500Z'
+    result = _run({'dir': str(sweep), 'files': _files(), 'latest': str(tmp_path / 'latest'), 'keep': 2})
+    assert not result.get('failed'), result
+    assert result['pruned'] == [str(tmp_path / '20261120T000000Z')]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['20261121T000000Z', '20261123T101500Z', 'latest']
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_keep_is_bounded_and_check_mode_prunes_nothing(tmp_path, check_mode):
+    result = _run({'dir': str(tmp_path / 's'), 'files': _files(), 'keep': -1}, check_mode=check_mode)
+    assert result['failed'] is True and 'keep' in result['msg']
+    (tmp_path / '20261120T000000Z').mkdir()
+    result = _run({'dir': str(tmp_path / '20261123T101500Z'), 'files': _files(), 'latest': str(tmp_path / 'latest'),
+                   'keep': 1}, check_mode=check_mode)
+    assert (tmp_path / '20261120T000000Z').exists() == check_mode

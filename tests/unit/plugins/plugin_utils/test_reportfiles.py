@@ -89,3 +89,24 @@ def test_point_link_never_replaces_what_is_not_a_link(tmp_path):
     with pytest.raises(ReportFilesError, match='not a symlink; move it away'):
         point_link(str(tmp_path / 'latest'), '20261123T101500Z')
     assert (tmp_path / 'latest' / 'keep.txt').read_text() == 'mine'
+
+
+def test_prune_keeps_the_newest_sweeps_and_nothing_else_is_touched(tmp_path):
+    from ansible_collections.billmgr.ops.plugins.plugin_utils._reportfiles import prune_sweeps
+    names = ['20261120T000000Z', '20261121T000000Z', '20261122T000000Z', '20261123T000000Z']
+    for name in names:
+        _sweep(tmp_path, name)
+    (tmp_path / 'latest').symlink_to(names[-1])
+    (tmp_path / 'notes').mkdir()
+    (tmp_path / '20261119T000000Z.txt').write_text('mine')
+    removed = prune_sweeps(str(tmp_path), 2, str(tmp_path / names[-1]))
+    assert removed == [str(tmp_path / names[0]), str(tmp_path / names[1])]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['20261119T000000Z.txt'] + names[2:] + ['latest', 'notes']
+
+
+def test_prune_never_removes_the_current_sweep(tmp_path):
+    from ansible_collections.billmgr.ops.plugins.plugin_utils._reportfiles import prune_sweeps
+    _sweep(tmp_path, '20261123T000000Z')
+    _sweep(tmp_path, '20261120T000000Z')
+    # A clock that went back: the current sweep sorts first, and still stays.
+    assert prune_sweeps(str(tmp_path), 1, str(tmp_path / '20261120T000000Z')) == []
