@@ -22,7 +22,7 @@ NOW = datetime(2026, 3, 6, 18, 0, 0, tzinfo=timezone.utc)
 # The health role's variables that are not thresholds of a check.
 HEALTH_SETTINGS = {'billmgr_mgr_root', 'billmgr_health_log_window', 'billmgr_health_since_last_sweep',
                    'billmgr_health_logs', 'billmgr_health_log_zones', 'billmgr_health_supported_os',
-                   'billmgr_health_command_timeout', 'billmgr_health_fail_on'}
+                   'billmgr_health_command_timeout', 'billmgr_health_fail_on', 'billmgr_health_panel_names'}
 
 
 def load(role, *parts):

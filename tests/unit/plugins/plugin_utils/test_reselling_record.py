@@ -41,7 +41,8 @@ def test_a_reseller_with_a_stale_backlog_is_asked_whether_checkevent_runs():
     assert record['checkevent_run'] == {'requested': False, 'ran': False, 'skipped_in_check_mode': False,
                                         'backlog_after': None}
     assert record['drift'] == {'checked': True, 'not_checked_because': None, 'linked_items': 2,
-                               'items': [{'id': 1}], 'not_at_provider': []}
+                               'items': [{'id': 1}], 'not_at_provider': [], 'source': 'database',
+                               'provider_api': None, 'unreadable_at_provider': []}
     assert record['notes'] == ['the oldest provider event waits for 60 minutes: is checkevent running?'
                                ' (reselling_checkevent=true runs it now)']
     assert summary_lines(record) == [
@@ -106,3 +107,14 @@ def test_plans_and_the_correction_are_reported():
     lines = summary_lines(record)
     assert 'plans synced: 5, 7, 9, failed: 7' in lines
     assert 'corrected: 1, backup: /r/b.json, conflicts: 0' in lines
+
+
+def test_drift_read_over_the_provider_api_names_it_and_why_it_was_not():
+    over_api = host_record(given(provider_host=None, api={'provider': 'https://my.example.net/billmgr',
+                                                          'unreadable': [{'id': '9'}]}))
+    assert over_api['drift']['source'] == 'api'
+    assert over_api['drift']['provider_api'] == 'https://my.example.net/billmgr'
+    assert over_api['drift']['unreadable_at_provider'] == [{'id': '9'}]
+    assert 'drift: 1 of 2 linked items differ from the provider API' in summary_lines(over_api)
+    refused = host_record(given(provider_host=None, compare=False, api_error='login refused'))
+    assert refused['drift']['not_checked_because'] == 'the provider API: login refused'
