@@ -53,7 +53,7 @@ def test_every_section_of_every_host_and_no_changes(swept):
         assert result['changed'] is False
         assert result['ansible_facts']['billmgr'] == result['billmgr_facts']
         assert result['billmgr_facts']['gathered'] == ['os', 'clock', 'disk', 'memory', 'kernel_errors',
-                                                       'journal_errors', 'platform', 'cron', 'debug']
+                                                       'journal_errors', 'platform', 'cron', 'debug', 'panel']
 
 
 def test_healthy_host(lab, facts):
