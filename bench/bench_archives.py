@@ -27,7 +27,7 @@ import bench_loggrep  # noqa: E402
 from measure import REPO, Row, at_most_ratio, median, seconds_of, side_by_side  # noqa: E402
 
 sys.path.insert(0, str(REPO / 'tests' / 'lab'))
-from billmgr_lab import loggen_big  # noqa: E402
+from billmgr_lab.loggen import big as loggen_big  # noqa: E402
 
 GROUP = 'archives'
 MIB = 1 << 20
