@@ -10,14 +10,22 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, parse_duration
 from ansible_collections.billmgr.ops.plugins.plugin_utils import _history
+from ansible_collections.billmgr.ops.plugins.plugin_utils._reportfiles import ReportFilesError
 
 
 def sweep_history(hostvars, hosts):
     return _history.cached_records(hostvars, list(hosts or ()))
 
 
-def sweep_previous(records):
-    return _history.previous_report(records or []) or {}
+def sweep_previous(records, report_dir=None):
+    try:
+        return _history.previous_sweep(records or [], report_dir) or ({} if report_dir is None else '')
+    except ReportFilesError as exc:
+        raise AnsibleFilterError('sweep_previous: %s' % exc) from exc
+
+
+def sweep_previous_time(previous):
+    return _history.previous_sweep_time(previous)
 
 
 def sweep_cache_records(report):
@@ -43,6 +51,7 @@ class FilterModule:
         return {
             'sweep_history': sweep_history,
             'sweep_previous': sweep_previous,
+            'sweep_previous_time': sweep_previous_time,
             'sweep_cache_records': sweep_cache_records,
             'fleet_records': fleet_records,
         }

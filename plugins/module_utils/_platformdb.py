@@ -17,14 +17,24 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import Clien
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
 
 
-def platform_client(module, mgr_root, timeout, result):
-    """A MysqlClient on the platform's database, or the task fails with RESULT saying what to do."""
+def platform_client(module, mgr_root, timeout, result, overrides=None):
+    """A MysqlClient on the platform's database (its settings as ``client.settings``), or the task
+    fails with RESULT saying what to do. OVERRIDES (``{'DBHost': ..}``, None = not given) are the
+    task's own settings, taken over the config files'; RESULT['db'] gets the settings without the
+    password."""
+    layout = MgrLayout(mgr_root)
     try:
-        settings = db_settings(MgrLayout(mgr_root))
+        settings = db_settings(layout, overrides)
     except DbConfError as exc:
-        module.fail_json(msg=str(exc), **result)
+        module.fail_json(msg='%s%s' % (exc, '; pass db_host, db_user, db_password and db_name instead'
+                                       if overrides is not None else ''), **result)
     if settings.password:
         module.no_log_values.add(settings.password)
+    if 'db' in result:
+        result['db'] = settings.public()
+    if not settings.files:
+        module.warn('no %s or %s/*.conf below mgr_root %s: connecting with defaults (%s)'
+                    % (layout.manager_conf, layout.manager_conf_dir, layout.root, settings.address))
     try:
         return open_client(module.get_bin_path, Runner(), settings, timeout=timeout, tmpdir=module.tmpdir)
     except ClientMissing as exc:

@@ -334,7 +334,6 @@ def main():
         module.fail_json(msg=str(exc), **result)
 
     client = platform_client(module, params['mgr_root'], params['timeout'], result)
-    result['db'] = client.settings.public()
     sync = ItemSync(module, client, result)
     sync.read(wanted_module)
     if params['provider_items'] is None:

@@ -232,15 +232,10 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
-    ClientMissing,
-    MysqlError,
-    failure_message,
-    open_client,
-)
+from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT
+from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlError, failure_message
 from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._platformdb import platform_client
 from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
     PARAMETERS,
     QueryError,
@@ -297,21 +292,9 @@ def main():
     now = datetime.now()
     result['sql'] = dict((entry.label, build_sql(entry, now)) for entry in planned)
 
-    try:
-        settings = db_settings(layout, dict((key, params[option]) for option, key in _OVERRIDES))
-    except DbConfError as exc:
-        module.fail_json(msg='%s; pass db_host, db_user, db_password and db_name instead' % exc, **result)
-    if settings.password:
-        module.no_log_values.add(settings.password)
-    result['db'] = settings.public()
-    if not settings.files:
-        module.warn('no %s or %s/*.conf below mgr_root %s: connecting with defaults (%s)'
-                    % (layout.manager_conf, layout.manager_conf_dir, layout.root, settings.address))
-
-    try:
-        client = open_client(module.get_bin_path, Runner(), settings, timeout=params['timeout'], tmpdir=module.tmpdir)
-    except ClientMissing as exc:
-        module.fail_json(msg=str(exc), **result)
+    client = platform_client(module, params['mgr_root'], params['timeout'], result,
+                             overrides=dict((key, params[option]) for option, key in _OVERRIDES))
+    settings = client.settings
 
     try:
         found = run_batch(client, planned, now)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.billmgr.ops.plugins.plugin_utils._report import SEVERITIES, utc_epoch
+from ansible_collections.billmgr.ops.plugins.plugin_utils._report import SEVERITIES, read_previous, utc_epoch
+from ansible_collections.billmgr.ops.plugins.plugin_utils._reportfiles import earlier_reports, read_report
 
 CACHE_FACT = 'billmgr_health_last_sweep'
 NOT_SWEPT = 'not_swept'
@@ -71,6 +72,24 @@ def previous_report(records):
     newest = max(records, key=lambda r: _record_time(r) or '')
     sweep = newest.get('sweep') if isinstance(newest.get('sweep'), Mapping) else {}
     return {'sweep': {'id': sweep.get('id'), 'generated_at': _record_time(newest)}, 'hosts': records}
+
+
+def previous_sweep(records, report_dir=None):
+    """What a sweep compares with: the hosts' records in the fact cache as a previous report; when no
+    host has one (no fact cache configured), the text of the newest earlier report.json in
+    REPORT_DIR; '' when there is neither. The text is handed on unparsed, so that a damaged file is
+    noted in the report rather than stopping the sweep."""
+    previous = previous_report(records)
+    if previous is not None:
+        return previous
+    found = earlier_reports(report_dir) if report_dir else []
+    return read_report(found[-1]) if found else ''
+
+
+def previous_sweep_time(previous):
+    """When the previous sweep (as previous_sweep gives it) ran; '' for none or a damaged report."""
+    report, _note = read_previous(previous)
+    return str(report['sweep'].get('generated_at') or '') if report else ''
 
 
 def last_swept_at(records):

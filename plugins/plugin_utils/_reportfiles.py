@@ -22,6 +22,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._atomicfile import Ato
 
 SWEEP_ID = re.compile(r'^[0-9]{8}T[0-9]{6}Z$')
 REPORT_FILE = 'report.json'
+# A 10,000-host report.json is about 40 MB.
+REPORT_READ_LIMIT = 256 * 2 ** 20
 
 
 class ReportFilesError(Exception):
@@ -45,6 +47,17 @@ def earlier_reports(base):
         if SWEEP_ID.match(name) and not os.path.islink(os.path.join(base, name)) and os.path.isfile(path):
             found.append(path)
     return found
+
+
+def read_report(path):
+    """The text of an earlier report.json, at most REPORT_READ_LIMIT bytes; what does not fit is cut,
+    which the comparison then notes as a damaged report."""
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read(REPORT_READ_LIMIT)
+    except OSError as exc:
+        raise ReportFilesError('cannot read the previous report %s: %s' % (path, exc.strerror or exc))
+    return data.decode('utf-8', errors='replace')
 
 
 def prune_sweeps(base, keep, current):

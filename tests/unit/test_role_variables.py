@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 ROLES = pathlib.Path(__file__).resolve().parents[2] / 'roles'
-# Shared by several roles on purpose: the install root, and the sweep's pass/fail decision.
-SHARED = {'billmgr_mgr_root', 'billmgr_health_fail_on'}
+# Shared by several roles on purpose: the install root.
+SHARED = {'billmgr_mgr_root'}
 
 
 def load(path):

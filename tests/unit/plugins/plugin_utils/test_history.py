@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -128,3 +129,22 @@ def test_the_health_role_caches_under_the_name_the_history_reads():
     from pathlib import Path
     tasks = (Path(__file__).resolve().parents[4] / 'roles' / 'health' / 'tasks' / 'report.yml').read_text()
     assert '    %s: ' % _history.CACHE_FACT in tasks and 'cacheable: true' in tasks
+
+
+def test_without_cached_records_the_newest_report_in_the_directory_is_the_previous_sweep(tmp_path):
+    assert _history.previous_sweep([], str(tmp_path / 'none')) == ''
+    older, newer = at(3), at(1)
+    for when in (older, newer):
+        report = sweep([host('bm01', finding('disk_used'))], None, when)
+        directory = tmp_path / report['sweep']['id']
+        directory.mkdir()
+        (directory / 'report.json').write_text(json.dumps(report))
+    previous = _history.previous_sweep([], str(tmp_path))
+    assert isinstance(previous, str) and _history.previous_sweep_time(previous) == newer
+    cached = kept(sweep([host('bm01')], None, at(2)))
+    assert _history.previous_sweep_time(_history.previous_sweep(cached, str(tmp_path))) == at(2)
+
+
+@pytest.mark.parametrize('damaged', ['', '{"sweep": ', '[]', '{"hosts": []}'])
+def test_a_damaged_previous_report_has_no_time(damaged):
+    assert _history.previous_sweep_time(damaged) == ''

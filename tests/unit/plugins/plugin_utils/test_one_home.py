@@ -62,8 +62,9 @@ def test_the_memory_and_backlog_thresholds_keep_their_units():
 def test_severities_and_fail_on_choices_have_one_home():
     assert _report.SEVERITIES is _findings.SEVERITIES
     assert _report.FAIL_ON_CHOICES == _findings.SEVERITIES + ('never',)
-    for role in ('health', 'report'):
-        assert tuple(options(role)['billmgr_health_fail_on']['choices']) == _report.FAIL_ON_CHOICES, role
+    for role, name in (('health', 'billmgr_health_fail_on'), ('report', 'billmgr_report_fail_on')):
+        assert tuple(options(role)[name]['choices']) == _report.FAIL_ON_CHOICES, role
+    assert 'billmgr_health_fail_on' not in options('report')
 
 
 @pytest.mark.parametrize('text, expected', [
