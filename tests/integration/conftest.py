@@ -153,10 +153,14 @@ class LabManager:
         self.scenario = None
         self.lab = None
 
-    def get(self, scenario, fresh=False):
-        if fresh or self.scenario != scenario:
-            state = self.fleet.up(scenario_path=str(scenario), lock_held=True)
-            self.scenario = None if fresh else scenario
+    def get(self, scenario, fresh=False, cron=False):
+        """The fleet of SCENARIO. Its cron daemons run only for a test that needs them (the debug
+        reverter): the crontab's five-minute checkevent would otherwise empty the backlog a test
+        counts whenever the clock happens to cross its minute during the test."""
+        wanted = (scenario, cron)
+        if fresh or self.scenario != wanted:
+            state = self.fleet.up(scenario_path=str(scenario), lock_held=True, cron=cron)
+            self.scenario = None if fresh else wanted
             self.lab = Lab(self.fleet, state)
         return self.lab
 
