@@ -4,7 +4,7 @@
 """Validation, SQL building and masking of the named queries.
 
 What the SQL returns from real rows is tested through the module against a real MariaDB in
-tests/unit/plugins/modules/test_billmgr_query.py.
+tests/database/test_billmgr_query_rows.py.
 """
 
 from __future__ import annotations

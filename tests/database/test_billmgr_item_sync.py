@@ -19,7 +19,6 @@ from ansible_collections.billmgr.ops.plugins.module_utils import _mysqlcli
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_item_sync
 
 from billmgr_lab import dbseed, mariadb, scenario
-from test_billmgr_query import write_db_conf
 
 DB_PASSWORD = 'sync"Pa\'ss#1 x'
 FLEET = {'hosts': {'bm01': {'role': 'provider'},
@@ -53,7 +52,7 @@ def fleet(server):
 
 
 def root_for(fake_mgr_root, server, db):
-    write_db_conf(fake_mgr_root, server.socket, db.user, db.password, db.name)
+    fake_mgr_root.write_db_conf(server.socket, db.user, db.password, db.name)
     return fake_mgr_root.path
 
 

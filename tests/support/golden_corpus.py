@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: billmgr.ops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Where the golden corpus is, for the golden tests of every topic."""
+"""A pytest plugin: where the golden corpus is, for the golden tests of every topic."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-GOLDEN = Path(__file__).resolve().parents[2] / 'golden'
+GOLDEN = Path(__file__).resolve().parents[1] / 'golden'
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: billmgr.ops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run a billmgr.ops module the way Ansible runs it, for any module's unit tests.
+"""A pytest plugin: run a billmgr.ops module the way Ansible runs it, for any module's tests.
 
 ``run_module(module, args, check_mode=False, diff=False)`` feeds ARGS through
 ``patch_module_args``, calls the module's ``main()``, and returns the JSON result the module
@@ -13,8 +13,9 @@ including a secret that leaked past ``no_log``, and a stray ``print`` makes the 
 ``ansible_doc(fqcn)`` runs ``ansible-doc --json`` on the collection as it is installed below
 ``.build`` (so doc fragments are merged), and ``assert_docs_match_argspec(module, options)``
 checks that every option is documented exactly as the module declares it.  ``fake_mgr_root`` is
-an empty platform install root in a temporary directory where a test can put stand-in tools.
-All of them are fixtures, so test files never import this conftest by module name.
+an empty platform install root in a temporary directory where a test can put stand-in tools and
+database settings. All of them are fixtures; the conftest of each test folder that runs modules
+loads this plugin (``pytest_plugins``), so test files never import it by module name.
 """
 
 from __future__ import annotations
@@ -162,6 +163,15 @@ class FakeMgrRoot:
 
     def join(self, *parts):
         return os.path.join(self.path, *parts)
+
+    def write_db_conf(self, host, user, password, name):
+        """The database settings in ``etc/billmgr.conf.d/db.conf``, after a ``billmgr.conf`` whose
+        own DBHost must lose to them."""
+        os.makedirs(self.join('etc', 'billmgr.conf.d'), exist_ok=True)
+        with open(self.join('etc', 'billmgr.conf'), 'w') as handle:
+            handle.write('# the database is in billmgr.conf.d/db.conf\nLang en\nDBHost wrong-if-read-last\n')
+        with open(self.join('etc', 'billmgr.conf.d', 'db.conf'), 'w') as handle:
+            handle.write('DBHost %s\nDBUser %s\nDBPassword %s\nDBName %s\n' % (host, user, password, name))
 
     def install_tool(self, relative, body):
         """Write BODY as an executable Python script at RELATIVE (``sbin/mgrctl``); return its path."""
