@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils import _mysqlcli
+from ansible_collections.billmgr.ops.plugins.module_utils._database import mysqlcli
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_item_sync
 
 from billmgr_lab import dbseed, mariadb, scenario
@@ -160,14 +160,14 @@ def test_expect_guards_what_a_backup_does_not_hold(run_module, reseller, server,
 def test_a_row_changed_between_read_and_write_is_left_alone(run_module, reseller, server, fleet, monkeypatch):
     expected = expected_drift(fleet)
     first, second = sorted(expected)
-    real_select = _mysqlcli.MysqlClient.select
+    real_select = mysqlcli.MysqlClient.select
 
     def select_after_someone_else(self, sql):
         if sql.startswith('START TRANSACTION'):
             server.sql('UPDATE item SET expiredate = DATE "2031-07-07" WHERE id = %d' % second, fleet['bm02'].db.name)
         return real_select(self, sql)
 
-    monkeypatch.setattr(_mysqlcli.MysqlClient, 'select', select_after_someone_else)
+    monkeypatch.setattr(mysqlcli.MysqlClient, 'select', select_after_someone_else)
     result = run_module(billmgr_item_sync, {'mgr_root': reseller, 'provider_items': provider_rows(fleet), 'fix': True})
     assert not result.get('failed'), result
     assert [c['id'] for c in result['changes']] == [first]

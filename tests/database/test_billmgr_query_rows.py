@@ -13,10 +13,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner, local_run_command
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlClient
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, plan
-from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import Schema, batch_sql, outcome
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import Runner, local_run_command
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import MysqlClient
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import QUERIES, plan
+from ansible_collections.billmgr.ops.plugins.module_utils._database.querybatch import Schema, batch_sql, outcome
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_query
 
 from billmgr_lab import dbseed, mariadb, scenario

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, missing
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import QUERIES, missing
 
 from billmgr_lab import dbseed, mariadb
 from runbook_sql import SAMPLES, runnable

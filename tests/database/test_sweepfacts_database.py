@@ -11,10 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import FactsRequest
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner, local_run_command
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
-from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import database_section
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts import FactsRequest
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import Runner, local_run_command
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.sweepfacts import database_section
 from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_findings
 
 from billmgr_lab import dbseed, mariadb

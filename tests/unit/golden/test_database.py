@@ -16,10 +16,10 @@ import shlex
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DEFAULTS
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import mgrctl_argv
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import CLIENT_NAMES
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, missing
+from ansible_collections.billmgr.ops.plugins.module_utils._database.dbconf import DEFAULTS
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import mgrctl_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import CLIENT_NAMES
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import QUERIES, missing
 
 from billmgr_lab import dbseed
 from runbook_sql import SAMPLES

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.drift import (
     DriftError,
     Values,
     choose_modules,

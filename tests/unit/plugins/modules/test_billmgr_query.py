@@ -13,7 +13,7 @@ import os
 import pytest
 
 from ansible.module_utils import basic
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import QUERIES
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_query
 
 # Quotes, backslash, '#' and spaces: what an option file must carry through unharmed.

@@ -11,10 +11,10 @@ MODULE is the running AnsibleModule (only ``fail_json``, ``no_log_values``, ``ge
 
 from __future__ import annotations
 
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbConfError, db_settings
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import ClientMissing, open_client
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._database.dbconf import DbConfError, db_settings
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import ClientMissing, open_client
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
 
 
 def platform_client(module, mgr_root, timeout, result):

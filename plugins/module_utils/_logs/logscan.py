@@ -4,19 +4,19 @@
 """Find records of given levels in platform logs of any size, in bounded memory.
 
 ``scan(sources, levels, pattern, since, until, ...) -> dict`` is the entry point; the ``log_grep``
-module and the benchmark both call it.  This file decides what to read; ``_logsearch`` searches
+module and the benchmark both call it.  This file decides what to read; ``logsearch`` searches
 what was read.
 
 * A file is read in chunks into one reused buffer; nothing ever holds a whole file or its lines.
 * A time window on a plain file is found by bisecting on header timestamps, widened by
   ``disorder_seconds`` because threads write slightly out of order; every hit is then checked
   exactly.  Compressed archives cannot be bisected: they are read as streams, skipped whole when
-  they cannot overlap the window (``_archiveplan``: their mtime, their first record, the first
+  they cannot overlap the window (``archiveplan``: their mtime, their first record, the first
   record of the file rotated after them), and left once past it.
 * A large plain range is cut at header lines into parts searched by forked workers at once (the
   search is CPU-bound and a host has more than one CPU); each returns its counts and its first
   matches through a pipe, merged in file order.
-* Each file's stamps are read in its own zone (``_logzone``): the window is moved into that zone
+* Each file's stamps are read in its own zone (``logzone``): the window is moved into that zone
   and times come back with its real offset.
 
 Stdlib only and no Ansible imports.
@@ -38,9 +38,9 @@ import zlib
 from collections import namedtuple
 from datetime import datetime, timedelta
 
-from ansible_collections.billmgr.ops.plugins.module_utils._archiveplan import FileSpan, outside_window
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import open_stream
-from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.archiveplan import FileSpan, outside_window
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import open_stream
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logline import (
     LEVELS,
     YEAR_SPAN,
     datetime_key,
@@ -49,14 +49,14 @@ from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
     stamp_fields,
     year_anchor,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._logsearch import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logsearch import (
     HEADER_MAX_BYTES,
     WINDOW_BYTES,
     BufferSearch,
     newest_stamp,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._logzone import AUTO, ZONE_CHOICES, ZONES, zone_of
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import parse_time_or_relative
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logzone import AUTO, ZONE_CHOICES, ZONES, zone_of
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import parse_time_or_relative
 
 # Large enough that per-read costs vanish, small enough that the buffer stays in the CPU cache
 # between the read that fills it and the search that follows (16 MiB measured twice as slow).
@@ -108,7 +108,7 @@ def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, conte
     SOURCES: :class:`LogSource` tuples, or paths (the log is then named after the file).
     LEVELS: level names (one name alone will do).
     PATTERN: a regex (text or compiled) searched in the message, continuation lines included.
-    SINCE, UNTIL: both ends included; naive local datetimes, or text as ``_timespec`` reads it
+    SINCE, UNTIL: both ends included; naive local datetimes, or text as ``timespec`` reads it
     (``'1h'``, ``'2024-03-06T18:33:00'``).
     WORKERS: processes for a large plain file (default: up to MAX_WORKERS, one per CPU).
     ZONES: ``{log name or glob: 'auto'|'local'|'utc'}``, how each log is stamped (default: auto,
@@ -178,7 +178,7 @@ def _take_buffer(options):
 
 
 def _archives_outside(sources, options, search, resolver):
-    """Indexes of the compressed archives in SOURCES that cannot overlap the window (``_archiveplan``).
+    """Indexes of the compressed archives in SOURCES that cannot overlap the window (``archiveplan``).
 
     Each file of a log with archives is opened once to bound it: its mtime, and its first record
     (a plain file's first header line; an archive's among its first ARCHIVE_PROBE_BYTES, which
@@ -299,7 +299,7 @@ class _Window:
 
 
 class _ZoneResolver:
-    """The zone each file is read in: given per log, or told from the file (see ``_logzone``)."""
+    """The zone each file is read in: given per log, or told from the file (see ``logzone``)."""
 
     def __init__(self, sources, zones):
         self.sources = sources

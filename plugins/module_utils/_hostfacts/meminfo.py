@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import read_text
 
 MEMINFO = '/proc/meminfo'
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import HostFileError, read_bytes
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import HostFileError, read_bytes
 
 # The licctl log grows a few lines per call; its last 16 MiB hold any license it ever got.
 LOG_LIMIT = 16 * 1024 * 1024

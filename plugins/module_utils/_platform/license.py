@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import days_left, got_lines, parse_info
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret, mask_all, mask_text
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.licctl import days_left, got_lines, parse_info
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import looks_secret, mask_all, mask_text
 
 
 def license_facts(info_output, licctl_log, today=None):

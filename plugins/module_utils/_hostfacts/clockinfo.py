@@ -17,7 +17,7 @@ import re
 import time
 from datetime import datetime, timezone
 
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, iso_local, parse_time
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import TimeSpecError, iso_local, parse_time
 
 NTP_ARGV_TAIL = ['show', '-p', 'NTPSynchronized', '--value']
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_bytes
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import read_bytes
 
 MOUNTINFO = '/proc/self/mountinfo'
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import read_text
 
 DB_KEYS = ('DBHost', 'DBUser', 'DBPassword', 'DBName')
 # What the platform falls back to when a key is absent; the runbook itself runs `mysql billmgr` as root.

@@ -18,7 +18,7 @@ import calendar
 import time
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import iso_local
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import iso_local
 
 AUTO, LOCAL, UTC = 'auto', 'local', 'utc'
 ZONE_CHOICES = (AUTO, LOCAL, UTC)

@@ -20,7 +20,7 @@ records (callers count them) instead of being glued to the message before it.  A
 stamp carries no year: it is inferred from the file's modification time.  Blank lines at the end
 of a record are the space a writer leaves between records, not part of its message.
 
-The patterns are kept as text so that the byte-level scanner (``_logscan``) compiles the very same
+The patterns are kept as text so that the byte-level scanner (``logscan``) compiles the very same
 grammar for ``bytes``.  Stdlib only and no Ansible imports, so scripts shipped to hosts can use it.
 """
 
@@ -208,7 +208,7 @@ def iter_records(lines):
 
     Lines before the first header (the note a rotation leaves at the top) are yielded with a None
     record, so nothing is lost; blank lines closing a record are not part of it.  Meant for small
-    texts; large files go through ``_logscan``.
+    texts; large files go through ``logscan``.
     """
     record, continuation = None, []
     for line in lines:

@@ -10,7 +10,7 @@ every part that uses an optional name, and runs it as a prepared statement named
 position.  So one round trip answers every query on any schema; a query whose required names are
 missing runs as an empty statement and is reported unsupported from the first result set.
 
-Every part of the SQL text is our own fixed text with validated ints in it (``_queries``); it is
+Every part of the SQL text is our own fixed text with validated ints in it (``queries``); it is
 quoted here as an SQL string literal.  The client stops at a statement that fails; the queries after
 it are sent again in a new call, so one query's error never costs the others their answers.
 Stdlib only.
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlError, typed_rows
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import MysqlError, typed_rows
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import (
     QueryError,
     build_sql,
     left_out,
@@ -30,7 +30,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
     values_of,
 )
 
-# information_schema's data types -> the types of ``_mysqlcli.typed_rows``.
+# information_schema's data types -> the types of ``mysqlcli.typed_rows``.
 _INT_TYPES = ('tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year')
 _DATA_TYPES = dict([(name, 'int') for name in _INT_TYPES]
                    + [('decimal', 'decimal'), ('numeric', 'decimal'), ('date', 'date'),
@@ -64,7 +64,7 @@ def _part_expression(part_, values):
 
 
 def server_expression(query, values):
-    """The SQL expression that builds QUERY's text on the server, as ``_queries.assemble`` would."""
+    """The SQL expression that builds QUERY's text on the server, as ``queries.assemble`` would."""
     clauses = []
     for keyword, parts in sql_parts(query):
         if not parts:
@@ -186,7 +186,7 @@ def _failed_index(error, with_paths, count, answered):
 
 
 def run_batch(client, planned, now, server_paths=False):
-    """Every query of PLANNED through CLIENT (a ``_mysqlcli.MysqlClient``), in as few calls as errors allow.
+    """Every query of PLANNED through CLIENT (a ``mysqlcli.MysqlClient``), in as few calls as errors allow.
 
     Returns ``{'schema': Schema, 'server': {datadir, tmpdir} or None, 'queries': [...]}``, one
     :func:`outcome` per query of PLANNED with ``rows`` or ``error`` added.  Raises ``MysqlError``

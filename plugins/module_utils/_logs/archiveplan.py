@@ -14,7 +14,7 @@ time range is bounded before anything is read in full:
 A neighbour is trusted only where the two ways of ordering the files agree on it (first records
 and mtimes): a merged archive that spans the file starting after it keeps its mtime as its only
 bound.  Archives that all lost their mtimes to one copy still bound each other.
-Times are sort keys (``_logline.time_key``) with the disorder slack already taken out of the
+Times are sort keys (``logline.time_key``) with the disorder slack already taken out of the
 window, so a record written a little out of order still lands in the file that holds it.
 
 Stdlib only and no Ansible imports.

@@ -6,7 +6,7 @@
 The new content goes to a temporary file in the same directory (a rename across filesystems is
 not atomic) and ``module.atomic_move`` puts it in place, carrying over owner, group, mode and
 SELinux context of the file it replaces.  A symlinked file is written through the link, so the
-link stays a link; only a regular file is ever replaced (``_hostfile.replaceable_target``).  A run
+link stays a link; only a regular file is ever replaced (``_hostside.hostfile.replaceable_target``).  A run
 that could not keep the owner (not root, file owned by someone else) is refused before anything
 is written: the file must not silently become the runner's.
 """
@@ -17,7 +17,7 @@ import os
 import stat
 import tempfile
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import HostFileError, replaceable_target
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import HostFileError, replaceable_target
 
 DEFAULT_CREATE_MODE = 0o644
 

@@ -14,23 +14,23 @@ import os
 import time
 from datetime import datetime
 
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import db_settings
-from ansible_collections.billmgr.ops.plugins.module_utils._diskinfo import disk_facts
-from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.dbconf import db_settings
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.diskinfo import disk_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.earlystop import (
     LOG as EARLY_STOP_LOG,
     SCAN_LEVELS,
     SCAN_PATTERN,
     early_stops,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._errorgroups import error_groups
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
-from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogScanError, scan
-from ansible_collections.billmgr.ops.plugins.module_utils._logsources import find_sources
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import ClientMissing, MysqlError, failure_message, open_client
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import mask_rows, plan
-from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.errorgroups import error_groups
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.licctl import info_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.license import license_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import LogScanError, scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logsources import find_sources
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import ClientMissing, MysqlError, failure_message, open_client
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import mask_rows, plan
+from ansible_collections.billmgr.ops.plugins.module_utils._database.querybatch import run_batch
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_all
 
 SWEEP_SECTIONS = ('license', 'log_errors', 'early_stops', 'database')
 SWEEP_QUERIES = ('payments_in_pay', 'itemevent_backlog', 'promised_payments', 'credit_limits', 'reselling_modules')

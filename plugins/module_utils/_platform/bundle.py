@@ -16,7 +16,7 @@ host's disk (nothing to clean up, nothing left behind), holding
 - ``sweep/findings.json``: the sweep's findings for the host, handed in by the controller;
 - ``manifest.json``: the window, every file with its size and SHA-256, what was cut or left out.
 
-Everything that goes in passes the one masking rule (``_secrets``) with the secrets the host's own
+Everything that goes in passes the one masking rule (``secrets``) with the secrets the host's own
 files name (DBPassword, licctl's key lines) added. The size bound counts the uncompressed content,
 so the archive is never larger. Stdlib only.
 """
@@ -32,13 +32,13 @@ import re
 import tarfile
 import time
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import gather
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import open_regular, read_text
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
-from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import scan
-from ansible_collections.billmgr.ops.plugins.module_utils._logsources import find_sources
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import conf_secrets, mask_conf_text, mask_data, mask_text
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts import gather
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import open_regular, read_text
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.licctl import info_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.license import license_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logsources import find_sources
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import conf_secrets, mask_conf_text, mask_data, mask_text
 
 HOST_SECTIONS = ('os', 'disk', 'memory', 'platform', 'cron')
 # Package names of the platform on Debian/Ubuntu and RHEL-like systems (coremanager, billmanager-*,

@@ -11,7 +11,7 @@ error text, line by line.  Results are asked for with
 newlines in values; each statement's result set becomes a list of dicts of text (None for NULL),
 typed afterwards by :func:`typed_rows` from the column types the caller declares.
 
-Every call goes through a ``_mgrctl.Runner`` and so has a timeout; ``--connect-timeout`` makes an
+Every call goes through a ``_hostside.mgrctl.Runner`` and so has a timeout; ``--connect-timeout`` makes an
 unreachable server fail quickly with its own message instead of being killed.  Stdlib only.
 """
 
@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from xml.etree import ElementTree
 
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_text
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_text
 
 CLIENT_NAMES = ('mariadb', 'mysql')
 DEFAULT_TIMEOUT = 60
@@ -70,7 +70,7 @@ def option_value(value):
 
 
 def defaults_file_text(settings):
-    """The ``[client]`` section holding SETTINGS (a ``_dbconf.DbSettings``)."""
+    """The ``[client]`` section holding SETTINGS (a ``dbconf.DbSettings``)."""
     lines = ['[client]', 'user=' + option_value(settings.user), 'password=' + option_value(settings.password)]
     if settings.socket:
         lines.append('socket=' + option_value(settings.socket))

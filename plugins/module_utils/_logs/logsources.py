@@ -15,8 +15,8 @@ import fnmatch
 import os
 import re
 
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogSource
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import is_safe_name
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import LogSource
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import is_safe_name
 
 LOG_SUFFIX = '.log'
 _GLOB_RE = re.compile(r'[A-Za-z0-9_.*?-]{1,64}')

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: billmgr.ops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The search inside one buffer of log bytes, for ``_logscan`` which fills the buffer.
+"""The search inside one buffer of log bytes, for ``logscan`` which fills the buffer.
 
 The hot loop runs once per occurrence of a level word in a file and is written for that: the
 word is found with libc ``memmem`` (about twice as fast as ``bytes.find``; ``bytes.find`` where
@@ -23,7 +23,7 @@ try:
 except ImportError:  # a Python built without libffi: bytes.find serves
     ctypes = None
 
-from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logline import (
     ANSI_PATTERN,
     BARE_PREFIX_PATTERN,
     ERROR_PREFIX,
@@ -158,7 +158,7 @@ class BufferSearch:
         self._keys = {}
 
     def start_file(self, source, stamped):
-        """Search lines of SOURCE, stamped as STAMPED (a ``_logscan._Stamped``) says."""
+        """Search lines of SOURCE, stamped as STAMPED (a ``logscan._Stamped``) says."""
         self.source = source
         self.stamped = stamped
         self.anchor = stamped.anchor

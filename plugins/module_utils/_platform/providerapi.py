@@ -35,7 +35,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit, urlunsplit
 from urllib.request import HTTPSHandler, Request, build_opener
 
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_all
 
 # An answer larger than this is not a list of one account's services.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import read_text
 
 OS_RELEASE_FILES = ('/etc/os-release', '/usr/lib/os-release')
 # Older systems have only a one-line release file.

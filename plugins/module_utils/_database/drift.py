@@ -9,7 +9,7 @@ provider's item id in ``item.remoteid``.  The two rows should agree on ``status`
 bills the service.
 
 Everything that reaches SQL is validated here first: ids are plain positive integers
-(``_queries.positive_id``), statuses known item statuses, dates ``YYYY-MM-DD``.  Only those ints
+(``queries.positive_id``), statuses known item statuses, dates ``YYYY-MM-DD``.  Only those ints
 and dates, formatted here, become SQL text.  A write touches a row only while it still holds the
 values it was read with (``WHERE id = N AND status = S AND expiredate <=> D``), so a row changed
 meanwhile (by ``checkevent``, an operator) is left alone and reported.
@@ -23,7 +23,7 @@ import re
 from collections import namedtuple
 from datetime import date
 
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QueryError, id_list, positive_id
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import QueryError, id_list, positive_id
 
 PROVIDER_MODULE = 'pmbillmgr'
 FIELDS = ('status', 'expiredate')
@@ -58,7 +58,7 @@ def _describe(value):
 
 
 def plain_id(value, option):
-    """``_queries.positive_id``, failing as a DriftError."""
+    """``queries.positive_id``, failing as a DriftError."""
     try:
         return positive_id(value, option)
     except QueryError as exc:
@@ -161,7 +161,7 @@ def chunks(values, size):
 def choose_modules(found, wanted):
     """The module ids to compare: WANTED when it is one of FOUND, else the only one FOUND.
 
-    FOUND: rows of the named look-up ``reselling_modules`` (``_queries``).  No module at all gives ``[]`` (not a reseller).
+    FOUND: rows of the named look-up ``reselling_modules`` (``queries``).  No module at all gives ``[]`` (not a reseller).
     """
     ids = [row['id'] for row in found]
     if wanted is not None:

@@ -5,7 +5,7 @@
 schedule lines in root's crontab; the debug levels that fill disks.
 
 Each ``*_facts(request)`` builds one section of ``billmgr_facts`` from a
-:class:`~ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.FactsRequest`; a probe that
+:class:`~ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts.FactsRequest`; a probe that
 fails leaves ``error`` in its section and the rest of the section filled.  Stdlib only.
 """
 
@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.billmgr.ops.plugins.module_utils._cron import find_checkevent, platform_lines
-from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import DebugConf, utc_now
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_bytes, read_text
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Mgrctl
-from ansible_collections.billmgr.ops.plugins.module_utils._procscan import running
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.cron import find_checkevent, platform_lines
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.debugconf import DebugConf, utc_now
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import read_bytes, read_text
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import Mgrctl
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.procscan import running
 
 PROCESSES = ('core', 'ihttpd')
 # Where cron keeps root's crontab when the crontab command is missing (Debian, then RHEL).

@@ -9,7 +9,7 @@ show it): ``listen { ip ADDRESS port PORT }`` blocks, one setting a line, as the
 documentation shows for changing the panel's port; a file that is missing or names no port means
 the documented default, port 1500 on every address, which is reached on 127.0.0.1. Lines of the
 file we do not read are counted, never guessed at. The certificate is taken without verifying it
-(a panel's certificate is often self-signed) and read by ``_certinfo``. Stdlib only.
+(a panel's certificate is often self-signed) and read by ``certinfo``. Stdlib only.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import re
 import socket
 import ssl
 
-from ansible_collections.billmgr.ops.plugins.module_utils._certinfo import CertificateError, name_matches, parse_certificate
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.certinfo import CertificateError, name_matches, parse_certificate
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import read_text
 
 DEFAULT_PORT = 1500
 CONFIG_NAME = 'ihttpd.conf'

@@ -9,7 +9,7 @@ clock, formatted here) are put into the SQL.  Nothing an operator types reaches 
 so ``1; DROP TABLE item`` is refused with a message naming the option, not quoted.
 
 The schema of a real installation is known only in part, so a query names the columns it cannot do
-without and those it selects only where they exist; ``_querybatch`` learns which exist from
+without and those it selects only where they exist; ``querybatch`` learns which exist from
 ``information_schema`` in the same client call and builds each query from that, on the server.
 
 Ages are measured against the managed host's clock, as the platform writes its timestamps with it.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import MASK, looks_secret
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import MASK, looks_secret
 
 PAYMENT_IN_PAY = 2
 PAYMENT_PAID = 4

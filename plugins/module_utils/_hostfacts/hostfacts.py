@@ -6,7 +6,7 @@
 ``gather(request, sections)`` returns one dictionary per section asked for.  Sections are
 independent: one that fails (a tool hangs, a file cannot be read) carries ``error`` and the others
 are still returned, because a sweep over a fleet wants every answer a host can give.  Every
-command goes through a :class:`~ansible_collections.billmgr.ops.plugins.module_utils._mgrctl.Runner`
+command goes through a :class:`~ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl.Runner`
 with a timeout.  Stdlib only: the module hands in ``module.run_command``.
 """
 
@@ -16,9 +16,9 @@ import os
 import shutil
 import time
 
-from ansible_collections.billmgr.ops.plugins.module_utils._clockinfo import NTP_ARGV_TAIL, clock_facts, parse_ntp
-from ansible_collections.billmgr.ops.plugins.module_utils._diskinfo import MOUNTINFO, disk_facts, failed_entry
-from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.clockinfo import NTP_ARGV_TAIL, clock_facts, parse_ntp
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.diskinfo import MOUNTINFO, disk_facts, failed_entry
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.errorscan import (
     DEFAULT_PATTERN,
     boot_epoch,
     compile_pattern,
@@ -29,24 +29,24 @@ from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import (
     kernel_errors,
     unavailable,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_text
-from ansible_collections.billmgr.ops.plugins.module_utils._meminfo import MEMINFO, read_memory
-from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import read_text
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.meminfo import MEMINFO, read_memory
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.osinfo import (
     LEGACY_RELEASE_FILES,
     OS_RELEASE_FILES,
     os_facts,
     read_release,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._platformfacts import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.platformfacts import (
     CRONTAB_SPOOL,
     cron_facts,
     debug_facts,
     platform_facts,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._panel import panel_facts
-from ansible_collections.billmgr.ops.plugins.module_utils._procscan import PROC
-from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import GATHERERS as SWEEP_GATHERERS
-from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWEEP_SECTIONS, SectionError
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.panel import panel_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.procscan import PROC
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.sweepfacts import GATHERERS as SWEEP_GATHERERS
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.sweepfacts import SWEEP_SECTIONS, SectionError
 
 SECTIONS = ('os', 'clock', 'disk', 'memory', 'kernel_errors', 'journal_errors', 'platform', 'cron', 'debug', 'panel')
 
