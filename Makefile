@@ -19,15 +19,15 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(BUILD)
 export ANSIBLE_HOME := $(CURDIR)/$(BUILD)/ansible
 export XDG_CACHE_HOME := $(CURDIR)/$(BUILD)/cache
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
-export PYTHONPATH := $(CURDIR)/$(BUILD):$(CURDIR)/tests/lab
+export PYTHONPATH := $(CURDIR)/$(BUILD):$(CURDIR)/tests/lab:$(CURDIR)/tests/support
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv collection demo test lint sanity units lab-tests integration molecule \
+.PHONY: help deps venv collection demo test lint sanity units database lab-tests integration molecule \
         lab-up lab-down lab-status clean bench dist importer ee-context
 
 help:
 	@echo "make demo      lab fleet of 5 BILLmanager stand-ins, swept by the health and reselling playbooks"
-	@echo "make test      every gate: ansible-lint, ansible-test sanity, galaxy-importer, unit, lab, integration, molecule"
+	@echo "make test      every gate: ansible-lint, ansible-test sanity, galaxy-importer, unit, database, lab, integration, molecule"
 	@echo "make ee-context   the execution environment's build context in $(EE_CONTEXT) (then ansible-builder build)"
 	@echo "make lab-up HOSTS=N SCENARIO=file [LIGHT=yes|no|auto]   make lab-down   make lab-status"
 
@@ -99,7 +99,7 @@ demo: deps venv collection
 	./tests/demo.sh
 
 # ---------------------------------------------------------------- gates
-test: deps venv collection lint sanity importer units lab-tests integration molecule
+test: deps venv collection lint sanity importer units database lab-tests integration molecule
 	@echo "make test: every gate passed"
 
 # LINT_ARGS narrows the run to some files (the tool-state test lints one playbook).
@@ -111,6 +111,10 @@ sanity: venv
 
 units: venv collection
 	$(VPY) -m pytest -q tests/unit
+
+# Tests with a MariaDB server of their own (mariadb-server from deps), no lab fleet.
+database: deps venv collection
+	$(VPY) -m pytest -q tests/database
 
 lab-tests: deps venv collection
 	$(VPY) -m pytest -q tests/lab/tests

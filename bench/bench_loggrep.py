@@ -52,7 +52,7 @@ RSS_LIMIT_MIB = 64
 SINCE_LIMIT_S = 0.050
 FULL_SCAN_LIMIT = 1.0
 RG_LIMIT = 1.5
-# log_grep's default slack before a window's start (_logscan.DISORDER_SECONDS).
+# log_grep's default slack before a window's start (logscan.DISORDER_SECONDS).
 DISORDER_SECONDS = 300
 # Room left on the disk beside a generated log, for everyone else.
 DISK_MARGIN = 2 * GIB
@@ -479,7 +479,7 @@ def _count_forks():
 
 
 def _child_scan(path, since=None):
-    from ansible_collections.billmgr.ops.plugins.module_utils._logscan import scan
+    from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import scan
     start = time.perf_counter()
     result = scan([path], levels=['ERROR'], since=since)
     seconds = time.perf_counter() - start
@@ -510,15 +510,15 @@ def _child_archives(mgr_root, since, until=None, full=None):
     them; FULL ('full'): with nothing skipped ahead, every archive read. Says which archives were
     decompressed beyond their first record and how much of the live log was read."""
     import io
-    from ansible_collections.billmgr.ops.plugins.module_utils import _logscan
-    from ansible_collections.billmgr.ops.plugins.module_utils._logsources import find_sources
-    from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+    from ansible_collections.billmgr.ops.plugins.module_utils._logs import logscan
+    from ansible_collections.billmgr.ops.plugins.module_utils._logs.logsources import find_sources
+    from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
     if until == 'full':
         until, full = None, 'full'
     if full:
-        _logscan.outside_window = lambda spans, since_key=None, until_key=None: set()
+        logscan.outside_window = lambda spans, since_key=None, until_key=None: set()
     decompressed, live = [], [0]
-    real_run = _logscan._ChunkLoop.run
+    real_run = logscan._ChunkLoop.run
 
     def run(loop):
         before = loop.search.tally.scanned_bytes
@@ -529,10 +529,10 @@ def _child_archives(mgr_root, since, until=None, full=None):
                 live[0] += loop.search.tally.scanned_bytes - before
             else:
                 decompressed.append(os.path.basename(loop.search.source.path))
-    _logscan._ChunkLoop.run = run
+    logscan._ChunkLoop.run = run
     start = time.perf_counter()
     sources, _ = find_sources(MgrLayout(mgr_root), ['billmgr'], rotated=True)
-    result = _logscan.scan(sources, levels=['ERROR'], since=since, until=until)
+    result = logscan.scan(sources, levels=['ERROR'], since=since, until=until)
     seconds = time.perf_counter() - start
     records = [(match['file'], match['offset']) for match in result['matches']]
     return {'seconds': seconds, 'count': result['counts']['by_level']['ERROR'], 'decompressed': decompressed,

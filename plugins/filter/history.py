@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, parse_duration
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import TimeSpecError, parse_duration
 from ansible_collections.billmgr.ops.plugins.plugin_utils import _history
 from ansible_collections.billmgr.ops.plugins.plugin_utils._reportfiles import ReportFilesError
 

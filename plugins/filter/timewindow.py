@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: billmgr.ops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of time windows, computed once on the controller; the grammar is module_utils._timespec."""
+"""Filters of time windows, computed once on the controller; the grammar is module_utils._logs.timespec."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import TimeSpecError
 from ansible_collections.billmgr.ops.plugins.plugin_utils import _timewindow
 
 

@@ -739,18 +739,18 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._clockinfo import ReferenceTimeError, parse_reference_time
-from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import DEFAULT_PATTERN, PatternError, compile_pattern
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import SECTIONS, FactsRequest, gather
-from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, check_name
-from ansible_collections.billmgr.ops.plugins.module_utils._logzone import check_zones
-from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import SWEEP_SECTIONS
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._panel import check_panel_name
-from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import DEFAULT_SUPPORTED, SupportedOsError, normalize_supported
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, check_options
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, parse_time_or_relative
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.clockinfo import ReferenceTimeError, parse_reference_time
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.errorscan import DEFAULT_PATTERN, PatternError, compile_pattern
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts import SECTIONS, FactsRequest, gather
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logsources import LogSourceError, check_name
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logzone import check_zones
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.sweepfacts import SWEEP_SECTIONS
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import MAX_TIMEOUT, Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.panel import check_panel_name
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.osinfo import DEFAULT_SUPPORTED, SupportedOsError, normalize_supported
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, MgrLayout, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_data
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import TimeSpecError, parse_time_or_relative
 
 
 def _validated(params, now, layout):

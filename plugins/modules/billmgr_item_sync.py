@@ -208,7 +208,7 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.drift import (
     READ_CHUNK,
     TYPES,
     WRITE_CHUNK,
@@ -226,15 +226,15 @@ from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
     row_text,
     write_sql,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import MAX_TIMEOUT
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import (
     MysqlError,
     typed_rows,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, OptionError, check_options
-from ansible_collections.billmgr.ops.plugins.module_utils._platformdb import platform_client
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, Planned, Query
-from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._database.platformdb import platform_client
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import QUERIES, Planned, Query
+from ansible_collections.billmgr.ops.plugins.module_utils._database.querybatch import run_batch
 
 IMPORTED_PLANS = Query('imported_plans', 'Tariff plans imported from a provider.', (), {}, imported_plans_sql(),
                        TYPES['imported_plans'])

@@ -115,21 +115,21 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._drift import DriftError, choose_modules, module_id
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlError, typed_rows
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, OptionError, check_options
-from ansible_collections.billmgr.ops.plugins.module_utils._platformdb import platform_client
-from ansible_collections.billmgr.ops.plugins.module_utils._providerapi import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.drift import DriftError, choose_modules, module_id
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import MAX_TIMEOUT
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import MysqlError, typed_rows
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._database.platformdb import platform_client
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.providerapi import (
     ProviderApi,
     ProviderApiError,
     check_func,
     settings_sql,
     stored_settings,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, Planned
-from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_all
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import QUERIES, Planned
+from ansible_collections.billmgr.ops.plugins.module_utils._database.querybatch import run_batch
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_all
 
 
 def read_settings(module, client, result):

@@ -232,18 +232,18 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlError, failure_message
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
-from ansible_collections.billmgr.ops.plugins.module_utils._platformdb import platform_client
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import MysqlError, failure_message
+from ansible_collections.billmgr.ops.plugins.module_utils._database.platformdb import platform_client
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import MAX_TIMEOUT
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import (
     PARAMETERS,
     QueryError,
     build_sql,
     mask_rows,
     plan,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import run_batch
+from ansible_collections.billmgr.ops.plugins.module_utils._database.querybatch import run_batch
 
 _OVERRIDES = (('db_host', 'DBHost'), ('db_user', 'DBUser'), ('db_password', 'DBPassword'), ('db_name', 'DBName'))
 

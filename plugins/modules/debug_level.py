@@ -237,8 +237,8 @@ from datetime import timedelta, timezone
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._atomicfile import AtomicWriteError, write_file_atomic
-from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import (
+from ansible_collections.billmgr.ops.plugins.module_utils._files.atomicfile import AtomicWriteError, write_file_atomic
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.debugconf import (
     DebugConf,
     DebugConfError,
     format_time,
@@ -246,10 +246,10 @@ from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import (
     utc_now,
     validate_request,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._filelock import FileLockError, held_lock, lock_path_for
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import CONFIG_LIMIT, HostFileError, read_bytes, replaceable_target
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.filelock import FileLockError, held_lock, lock_path_for
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import CONFIG_LIMIT, HostFileError, read_bytes, replaceable_target
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import (
     DURATION_FORMS,
     TimeSpecError,
     parse_duration,

@@ -169,12 +169,12 @@ from datetime import date
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import read_bytes
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
-from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_text
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import read_bytes
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.licctl import info_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.license import license_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import MAX_TIMEOUT, Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_text
 
 FAILED_TEXT = 'Failed to get license'
 TAIL_BYTES = 256 * 1024

@@ -294,13 +294,13 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._logline import LEVELS
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import CONTEXT_MODES, LogScanError, scan
-from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, check_name, find_sources
-from ansible_collections.billmgr.ops.plugins.module_utils._logzone import check_zones
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, iso_local, parse_time_or_relative
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logline import LEVELS
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import CONTEXT_MODES, LogScanError, scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logsources import LogSourceError, check_name, find_sources
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logzone import check_zones
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_data
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import TimeSpecError, iso_local, parse_time_or_relative
 
 MIN_LINE_BYTES = 256
 

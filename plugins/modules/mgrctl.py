@@ -239,7 +239,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import (
     MAX_TIMEOUT,
     Mgrctl,
     MgrctlUsageError,
@@ -250,8 +250,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     parse_text,
     refuses_function,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import looks_secret
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import looks_secret
 
 READ_ONLY_FUNCTIONS = ['whoami', 'account', 'item', 'payment', 'paymethod', 'pricelist', 'processing', 'project',
                        'user']

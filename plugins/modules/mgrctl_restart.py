@@ -117,8 +117,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Mgrctl, Runner, describe_error
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import MAX_TIMEOUT, Mgrctl, Runner, describe_error
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, MgrLayout, OptionError, check_options
 
 
 def _wait_until_answers(mgrctl, timeout, poll_interval):

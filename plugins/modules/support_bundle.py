@@ -153,12 +153,12 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.billmgr.ops.plugins.module_utils._bundle import BundleRequest, build_bundle
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import FactsRequest
-from ansible_collections.billmgr.ops.plugins.module_utils._logsources import LogSourceError, check_name
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import MAX_TIMEOUT, Runner
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import DEFAULT_MGR_ROOT, MgrLayout, check_options
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError, parse_time_or_relative
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.bundle import BundleRequest, build_bundle
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts import FactsRequest
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logsources import LogSourceError, check_name
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import MAX_TIMEOUT, Runner
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import DEFAULT_MGR_ROOT, MgrLayout, check_options
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import TimeSpecError, parse_time_or_relative
 
 MAX_BYTES = 256 * 1024 * 1024
 

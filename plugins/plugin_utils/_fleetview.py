@@ -6,7 +6,7 @@ one row, and hosts whose platform version is not the fleet's.
 
 Plain functions on the health role's host records (``host``, ``reachable``, ``summary``,
 ``findings``, and ``errors``: the host's ERROR records grouped by type and object, see
-module_utils/_errorgroups.py), so the filters stay thin and the unit tests call these directly.
+module_utils/_logs/errorgroups.py), so the filters stay thin and the unit tests call these directly.
 """
 
 from __future__ import annotations

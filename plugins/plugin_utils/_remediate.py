@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import MASK
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import MASK
 
 # The fix catalogue: each id is the health finding the fix answers, in the order fixes run.
 FIXES = ('license_unlinked', 'checkevent_missing', 'payments_stuck', 'debug_left_on', 'platform_down')

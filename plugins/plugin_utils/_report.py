@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_data
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_data
 from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import SEVERITIES
 from ansible_collections.billmgr.ops.plugins.plugin_utils._fleetview import fleet_errors, version_table
 from ansible_collections.billmgr.ops.plugins.plugin_utils._licensecalendar import license_calendar

@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 
-from ansible_collections.billmgr.ops.plugins.module_utils._atomicfile import AtomicWriteError, write_temp_beside
+from ansible_collections.billmgr.ops.plugins.module_utils._files.atomicfile import AtomicWriteError, write_temp_beside
 
 SWEEP_ID = re.compile(r'^[0-9]{8}T[0-9]{6}Z$')
 REPORT_FILE = 'report.json'

@@ -17,7 +17,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.billmgr.ops.plugins.plugin_utils._timewindow import is_duration
 
 # option: (full-match pattern, or a test of the text, and what it must look like). Checked after the
-# argument spec, on text. Durations are read as module_utils._timespec reads them, everywhere.
+# argument spec, on text. Durations are read as module_utils._logs.timespec reads them, everywhere.
 DURATION_WORDS = 'a duration such as 30m, 2h, 1h30m, 24h, 7d or 1w'
 PATTERNS = {
     'health': {

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: billmgr.ops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Time windows, computed once on the controller in the grammar of module_utils._timespec.
+"""Time windows, computed once on the controller in the grammar of module_utils._logs.timespec.
 
 A role's "how far back" setting is a duration (``24h``, ``1h30m``, ``1w``) or an ISO time. A
 duration becomes an absolute UTC time here, once for the run, so every host reads the same window
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import (
     DURATION_FORMS,
     TIME_FORMS,
     TimeSpecError,

@@ -6,6 +6,7 @@ operator's `billmgr.* 4`), so every one starts from the same original debug.conf
 """
 
 import json
+import os
 import stat
 import subprocess
 import threading
@@ -21,7 +22,9 @@ HOSTS = ('bm01', 'bm02', 'bm03')
 MGR = '/usr/local/mgr5'
 REVERTER = 'var/billmgr-ops-debug'
 CRON_NAME = '#Ansible: billmgr.ops debug reverter %s/%s' % (MGR, REVERTER)
-SHIPPED = ('_debugconf.py', '_filelock.py', '_paths.py', '_mgrctl.py')
+# The host-side package the role ships whole next to the reverter.
+HOSTSIDE = REPO / 'plugins' / 'module_utils' / '_hostside'
+SHIPPED = tuple('_hostside/' + path.name for path in sorted(HOSTSIDE.glob('*.py')))
 # Debian cron starts the reverter at the first full minute after the expiry; a one-minute window
 # is closed within about two minutes. Polling stops at this bound so a broken reverter fails.
 EXPIRY_WAIT_SECONDS = 200
@@ -112,7 +115,7 @@ def test_check_and_diff_show_the_debug_conf_change_not_the_reverters_source(flee
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert '+billmgr.* 9' in proc.stdout
     source = (REPO / 'roles' / 'debug_window' / 'files' / 'billmgr_debug_reverter.py').read_text()
-    shipped = (REPO / 'plugins' / 'module_utils' / '_debugconf.py').read_text()
+    shipped = (REPO / 'plugins' / 'module_utils' / '_hostside' / 'debugconf.py').read_text()
     for text in (source, shipped):
         longest = max(text.splitlines(), key=len).strip()
         assert longest not in proc.stdout, longest
@@ -149,6 +152,8 @@ def test_opening_raises_the_levels_restarts_once_and_leaves_a_reverter(fleet):
         directory = lab.host_path(host, REVERTER)
         assert mode(directory) == 0o700
         assert mode(directory / 'billmgr_debug_reverter.py') == 0o700
+        assert mode(directory / '_hostside') == 0o700
+        assert sorted(os.listdir(directory / '_hostside')) == sorted(name.split('/')[1] for name in SHIPPED)
         for name in SHIPPED + ('window-start',):
             assert mode(directory / name) == 0o600, name
         assert mode(lab.host_path(host, 'var/billmgr-ops-debug.log')) == 0o600

@@ -12,7 +12,7 @@ from collections import namedtuple
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._cron import render_checkevent_line
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.cron import render_checkevent_line
 from conftest import REPO, VENV_BIN, recap
 
 SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'remediate.yml'

@@ -21,7 +21,7 @@ from conftest import REPO, VENV_BIN, ansible_env, recap
 PLAYBOOK = REPO / 'playbooks' / 'support_bundle.yml'
 SCENARIO = REPO / 'tests' / 'lab' / 'scenarios' / 'panel.yml'
 GUARD_SECONDS = 600
-# Every form of secret the collection masks (plugins/module_utils/_secrets.py and the hostile suite),
+# Every form of secret the collection masks (plugins/module_utils/_platform/secrets.py and the hostile suite),
 # each with its own value so a leak names its form.
 SECRETS = {
     'xml_param': 'Sx-XmlParam-1a',

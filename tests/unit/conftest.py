@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: billmgr.ops contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures every unit test may use."""
+"""Fixtures every unit test may use: the plugins of tests/support (on PYTHONPATH through the
+Makefile) and the ones below."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+
+pytest_plugins = ('module_runner', 'golden_corpus')
 
 
 @pytest.fixture

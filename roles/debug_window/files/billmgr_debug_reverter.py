@@ -4,10 +4,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Undo this collection's temporary debug levels on the host itself when their time is up.
 
-The billmgr.ops.debug_window role installs this script in a directory of its own, next to copies of
-the collection files it runs on (``_debugconf.py``, ``_filelock.py``, ``_paths.py``,
-``_mgrctl.py``, ``_hostfile.py``: the same code as the modules, never a copy of their logic), and a line in root's
-crontab starts it every minute.  The controller that raised the levels may be gone by then.
+The billmgr.ops.debug_window role installs this script in a directory of its own, next to a copy of
+the collection's host-side package it runs on (``_hostside/``, every file of
+``plugins/module_utils/_hostside``: the same code as the modules, never a copy of their logic), and a
+line in root's crontab starts it every minute.  The controller that raised the levels may be gone by then.
 Each run:
 
 1. Under the lock every writer of ``etc/debug.conf`` takes, undoes the managed entries whose
@@ -48,15 +48,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from _debugconf import DebugConf, format_time, restart_targets, utc_now  # noqa: E402
-from _filelock import FileLockError, held_lock, lock_path_for  # noqa: E402
-from _hostfile import CONFIG_LIMIT, read_bytes, replaceable_target  # noqa: E402
-from _mgrctl import Mgrctl, Runner, describe_error, local_run_command  # noqa: E402
-from _paths import DEFAULT_MANAGER, DEFAULT_MGR_ROOT, MgrLayout  # noqa: E402
+from _hostside.debugconf import DebugConf, format_time, restart_targets, utc_now  # noqa: E402
+from _hostside.filelock import FileLockError, held_lock, lock_path_for  # noqa: E402
+from _hostside.hostfile import CONFIG_LIMIT, read_bytes, replaceable_target  # noqa: E402
+from _hostside.mgrctl import Mgrctl, Runner, describe_error, local_run_command  # noqa: E402
+from _hostside.paths import DEFAULT_MANAGER, DEFAULT_MGR_ROOT, MgrLayout  # noqa: E402
 
 NAME = 'billmgr.ops debug reverter'
-# The collection files this script runs on; the role ships exactly these next to it.
-SHIPPED = ('_debugconf.py', '_filelock.py', '_paths.py', '_mgrctl.py', '_hostfile.py')
+# The collection's package this script runs on; the role ships every file of it, in a folder of
+# the same name next to the script.
+SHIPPED_PACKAGE = '_hostside'
 # Written by the role when it opens a debug window (read back to collect the window's errors).
 WINDOW_FILE = 'window-start'
 PENDING_FILE = 'pending-restarts.json'
@@ -264,20 +265,39 @@ def remove_crontab_lines(script, crontab):
     return changed
 
 
+def remove_package(package):
+    """The shipped package's Python files, and its folder when nothing else is in it."""
+    try:
+        names = os.listdir(package)
+    except FileNotFoundError:
+        return
+    for name in names:
+        path = os.path.join(package, name)
+        if name.endswith('.py') and stat.S_ISREG(os.lstat(path).st_mode):
+            os.unlink(path)
+    remove_directory(package)
+
+
+def remove_directory(path):
+    """rmdir, never a recursive delete: a file someone else put there keeps the directory."""
+    try:
+        os.rmdir(path)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        say('left %s in place: it holds files that are not the reverter\'s' % path)
+
+
 def remove_self(script, crontab):
     if remove_crontab_lines(script, crontab):
         say('nothing is waiting for its expiry any more: removed the crontab line')
-    for name in (os.path.basename(script),) + SHIPPED + (WINDOW_FILE, PENDING_FILE, RUN_LOCK):
+    for name in (os.path.basename(script), WINDOW_FILE, PENDING_FILE, RUN_LOCK):
         try:
             os.unlink(os.path.join(HERE, name))
         except FileNotFoundError:
             pass
-    try:
-        os.rmdir(HERE)
-    except OSError as exc:
-        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-            raise
-        say('left %s in place: it holds files that are not the reverter\'s' % HERE)
+    remove_package(os.path.join(HERE, SHIPPED_PACKAGE))
+    remove_directory(HERE)
     say('removed itself from %s' % HERE)
 
 

@@ -27,7 +27,7 @@ WRONG_NAME = 'panel.wrong-name.invalid'
 
 
 def ihttpd_conf_text(address: str, port: int = PORT) -> str:
-    # The form is assumed (see plugins/module_utils/_panel.py): listen blocks, one setting a line.
+    # The form is assumed (see plugins/module_utils/_platform/panel.py): listen blocks, one setting a line.
     return ('# ihttpd settings (lab)\n'
             'certkey /usr/local/mgr5/etc/manager.key\n'
             'cert /usr/local/mgr5/etc/manager.crt\n'

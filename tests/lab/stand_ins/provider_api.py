@@ -2,7 +2,7 @@
 """Stand-in of a provider BILLmanager's API for the billmgr.ops lab, over the host's own database.
 
 Listens on the address and port of lab/provider_api.json until SIGTERM. Answers as the platform's
-API does with out=json (the forms assumed in plugins/module_utils/_providerapi.py):
+API does with out=json (the forms assumed in plugins/module_utils/_platform/providerapi.py):
 - func=auth with username and password: a session id, or an auth error;
 - any other func with a known auth: the account's items as doc.elem, fields as {"$": value},
   status as {"$orig": number, "$": name}. Parameters come in the query string or a POST body.

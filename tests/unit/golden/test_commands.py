@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._diskinfo import usage
-from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import DEFAULT_PATTERN, compile_pattern
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import SECTIONS
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import info_argv
-from ansible_collections.billmgr.ops.plugins.module_utils._meminfo import memory_facts, parse_meminfo
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import mgrctl_argv
-from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import LEGACY_RELEASE_FILES, OS_RELEASE_FILES
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.diskinfo import usage
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.errorscan import DEFAULT_PATTERN, compile_pattern
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts import SECTIONS
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.licctl import info_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.meminfo import memory_facts, parse_meminfo
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import mgrctl_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.osinfo import LEGACY_RELEASE_FILES, OS_RELEASE_FILES
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'golden' / 'runbook000' / 'commands.txt'
 LAYOUT = MgrLayout('/usr/local/mgr5')

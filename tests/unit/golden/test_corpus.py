@@ -99,7 +99,9 @@ def test_every_sample_of_the_runbooks_has_a_golden_file():
 
 
 def test_every_golden_file_is_asserted_by_a_test():
+    # The SQL samples' table is shared with the database tests, in tests/support.
     tests = '\n'.join(path.read_text(encoding='utf-8') for path in (REPO / 'tests' / 'unit').rglob('test_*.py'))
+    tests += '\n'.join(path.read_text(encoding='utf-8') for path in (REPO / 'tests' / 'support').glob('*.py'))
     unused = [str(path.relative_to(GOLDEN)) for path in sorted(GOLDEN.rglob('*'))
               if path.is_file() and path.name != 'samples.yml' and path.name not in tests]
     assert not unused, 'golden files no unit test reads: %s' % ', '.join(unused)

@@ -4,46 +4,28 @@
 """Runbook 000's SQL against the named queries and the lab's schema variants.
 
 Each sample is the query the runbook types; the named query that answers the same question must
-need no name the sample does not name, and on each schema variant of the lab the sample runs exactly
-where the named query is supported.  The minimal variant is made of what these samples name.
+need no name the sample does not name, and the minimal variant is made of what these samples name.
+That each sample runs exactly where its named query is supported is checked on a real server in
+tests/database/test_golden_sql.py.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DEFAULTS
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import mgrctl_argv
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import CLIENT_NAMES
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import QUERIES, missing
+from ansible_collections.billmgr.ops.plugins.module_utils._database.dbconf import DEFAULTS
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import mgrctl_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import CLIENT_NAMES
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import QUERIES, missing
 
-from billmgr_lab import dbseed, mariadb
+from billmgr_lab import dbseed
+from runbook_sql import SAMPLES
 
-# Sample file -> the named query that answers the same question.
-SAMPLES = {
-    'referral.sql': 'referral',
-    'item_processing_module.sql': 'item_processing_module',
-    'item_params.sql': 'item_params',
-    'active_providers.sql': 'active_providers',
-    'item_provider.sql': 'item_provider',
-    'promised_payments.sql': 'promised_payments',
-    'credit_limits.sql': 'credit_limits',
-}
-# What the runbook's placeholders stand for, as values the lab's rows have.
-PLACEHOLDERS = {"'ID_client'": '1', '<item_id>': '1', "'<item_id>'": '1'}
 KEYWORDS = {'select', 'from', 'where', 'in', 'and', 'or', 'id'}
 _WORD_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
-
-
-def runnable(text):
-    """The sample as the mysql client would run it in batch mode: placeholders filled, no \\G."""
-    for placeholder, value in PLACEHOLDERS.items():
-        text = text.replace(placeholder, value)
-    return text.replace('\\G', '').strip().rstrip(';').strip() + ';'
 
 
 def named(text):
@@ -89,37 +71,3 @@ def test_the_connect_sample_is_the_default_database_and_client(golden):
 def test_the_checkpay_sample_is_the_command_remediate_runs(golden):
     expected = shlex.split(golden('runbook000/checkpay_command.txt'))
     assert mgrctl_argv('/usr/local/mgr5/sbin/mgrctl', 'billmgr', 'paymethod.checkpay') == expected
-
-
-# ---- on a real server, against every schema variant -----------------------------------------------
-
-@pytest.fixture(scope='module')
-def server(tmp_path_factory):
-    with mariadb.running_server(tmp_path_factory.mktemp('golden-db')) as instance:
-        for variant in dbseed.SCHEMA_NAMES:
-            db = SimpleNamespace(name='golden_' + variant, user='golden_' + variant, password='golden-pw')
-            mariadb.create_host_database(instance.sql, db, dbseed.schema_sql(variant), '')
-        yield instance
-
-
-def variant_names(variant):
-    names = set()
-    for table, columns in dbseed.variant_columns(variant).items():
-        names.add(table)
-        names.update('%s.%s' % (table, column) for column in columns)
-    return names
-
-
-@pytest.mark.parametrize('variant', dbseed.SCHEMA_NAMES)
-@pytest.mark.parametrize('sample', sorted(SAMPLES))
-def test_a_sample_runs_exactly_where_its_named_query_is_supported(golden, server, variant, sample):
-    supported = not missing(QUERIES[SAMPLES[sample]], variant_names(variant))
-    try:
-        server.sql(runnable(golden('runbook000/' + sample)), 'golden_' + variant)
-        ran = True
-    except mariadb.MariaDBError as exc:
-        assert re.search(r'ERROR (1054|1146)', str(exc)), exc
-        ran = False
-    assert ran == supported, (sample, variant)
-    if variant in ('lab', 'minimal'):
-        assert ran, 'the minimal schema is made of what the runbook names'

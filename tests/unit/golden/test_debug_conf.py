@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import DebugConf
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.debugconf import DebugConf
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'golden' / 'runbook000'
 NAME_LOG = (GOLDEN / 'debug_conf_name_log.conf').read_bytes()

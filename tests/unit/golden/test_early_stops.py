@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.earlystop import (
     SCAN_LEVELS,
     SCAN_PATTERN,
     early_stops,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import FactsRequest
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import scan
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
-from ansible_collections.billmgr.ops.plugins.module_utils._sweepfacts import early_stops_section
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts import FactsRequest
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import scan
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.sweepfacts import early_stops_section
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'golden' / 'runbook003'
 
@@ -218,7 +218,7 @@ def test_the_lab_money_sequence_has_the_runbooks_shape(tmp_path):
     """Record by record (logger, level, continuation lines) the lab's not_enough_money stop is the
     runbook's example, up to its values and the suspend line the lab adds after it."""
     from billmgr_lab.loggen import EarlyStop, LogPlan, write_logs
-    from ansible_collections.billmgr.ops.plugins.module_utils._logline import iter_records
+    from ansible_collections.billmgr.ops.plugins.module_utils._logs.logline import iter_records
 
     def shape(records):
         return [(record.logger, record.level, len(lines), [line == '' for line in lines])

@@ -11,10 +11,10 @@ from pathlib import Path
 from datetime import date
 from types import SimpleNamespace
 
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import got_lines, info_argv
-from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import CommandResult
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.licctl import got_lines, info_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.license import license_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import CommandResult
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
 from ansible_collections.billmgr.ops.plugins.modules import licctl as licctl_module
 from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import host_context, host_findings
 

@@ -14,8 +14,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from ansible_collections.billmgr.ops.plugins.module_utils._logline import iter_records, record_year
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogSource, scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logline import iter_records, record_year
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import LogSource, scan
 
 GOLDEN = Path(__file__).resolve().parents[2] / 'golden'
 # A POSIX zone needs no tz database: three hours east of UTC, no daylight saving.

@@ -10,9 +10,9 @@ import shlex
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._cron import find_checkevent, render_checkevent_line
-from ansible_collections.billmgr.ops.plugins.module_utils._drift import FIELDS, STATUSES
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import mgrctl_argv
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.cron import find_checkevent, render_checkevent_line
+from ansible_collections.billmgr.ops.plugins.module_utils._database.drift import FIELDS, STATUSES
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import mgrctl_argv
 from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import CHECKEVENT_LINE, host_findings
 
 from billmgr_lab import dbseed

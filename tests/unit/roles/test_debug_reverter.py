@@ -3,14 +3,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The host-side reverter of the debug_window role, installed and run the way cron runs it.
 
-Each test installs the script as the role does (a directory of its own, with the collection files
-it imports next to it), gives it a platform install root with a stand-in ``mgrctl``, and stand-in
+Each test installs the script as the role does (a directory of its own, with the collection's
+host-side package it imports next to it), gives it a platform install root with a stand-in ``mgrctl``, and stand-in
 ``crontab`` and ``systemctl`` programs that keep what they are given in files, then runs it as a
 separate process and looks at what it left.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import stat
@@ -22,14 +23,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import DebugConf
-from ansible_collections.billmgr.ops.plugins.module_utils._filelock import held_lock, lock_path_for
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.debugconf import DebugConf
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.filelock import held_lock, lock_path_for
 
 REPO = Path(__file__).resolve().parents[3]
 ROLE = REPO / 'roles' / 'debug_window'
 SCRIPT = ROLE / 'files' / 'billmgr_debug_reverter.py'
-MODULE_UTILS = REPO / 'plugins' / 'module_utils'
-SHIPPED = ('_debugconf.py', '_filelock.py', '_paths.py', '_mgrctl.py', '_hostfile.py')
+HOSTSIDE = REPO / 'plugins' / 'module_utils' / '_hostside'
+# The role ships the package as a whole: every Python file of it, whatever it holds.
+SHIPPED = tuple(sorted(path.name for path in HOSTSIDE.glob('*.py')))
 
 # What an operator's debug.conf may look like: comments, a SET line, CRLF, a byte that is not
 # UTF-8, their own level for billmgr, and no newline at the end.
@@ -95,13 +97,14 @@ class Host:
         self.install()
 
     def install(self):
-        """As the role installs it: directory 0700, script 0700, the files it imports 0600."""
+        """As the role installs it: directories 0700, script 0700, the package's files 0600."""
         self.dir.mkdir(mode=0o700)
         shutil.copyfile(SCRIPT, self.script)
         self.script.chmod(0o700)
+        (self.dir / '_hostside').mkdir(mode=0o700)
         for name in SHIPPED:
-            shutil.copyfile(MODULE_UTILS / name, self.dir / name)
-            (self.dir / name).chmod(0o600)
+            shutil.copyfile(HOSTSIDE / name, self.dir / '_hostside' / name)
+            (self.dir / '_hostside' / name).chmod(0o600)
         (self.dir / 'window-start').write_text('2026-11-23T15:00:00Z\n')
         self.crontab.write_text(CRONTAB_BEFORE + '#Ansible: billmgr.ops debug reverter\n'
                                 '* * * * * umask 077; exec /usr/bin/python3 %s --mgr-root %s >> /x.log 2>&1\n'
@@ -176,7 +179,8 @@ def test_a_level_not_yet_due_stays_and_so_does_the_reverter(host):
     assert host.conf.read_bytes() == before
     assert host.restarts() == []
     assert host.installed() == (True, True)
-    assert sorted(os.listdir(host.dir)) == sorted(SHIPPED + (SCRIPT.name, 'window-start', '.run.lock'))
+    assert sorted(os.listdir(host.dir)) == sorted(('_hostside', SCRIPT.name, 'window-start', '.run.lock'))
+    assert sorted(os.listdir(host.dir / '_hostside')) == sorted(SHIPPED)
 
 
 def test_only_due_entries_are_undone_and_the_reverter_waits_for_the_rest(host):
@@ -306,15 +310,25 @@ def test_a_foreign_file_in_the_directory_is_left_with_the_directory(host):
     assert host.crontab.read_text() == CRONTAB_BEFORE
 
 
-def test_the_role_ships_exactly_the_files_the_script_imports():
+def test_the_role_ships_the_host_side_package_whole_and_the_script_imports_only_from_it():
+    role_vars = yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text())
+    assert role_vars['__billmgr_debug_window_hostside'].endswith('/plugins/module_utils/_hostside')
+    assert "fileglob', __billmgr_debug_window_hostside ~ '/*.py'" in role_vars['__billmgr_debug_window_hostside_files']
     tasks = yaml.safe_load((ROLE / 'tasks' / 'reverter.yml').read_text())
-    shipped = None
-    for task in tasks:
-        for inner in task.get('block', [task]):
-            if 'ansible.builtin.copy' in inner and 'loop' in inner:
-                shipped = inner['loop']
-    assert shipped is not None, 'reverter.yml has no copy loop for the module_utils files'
-    assert sorted(shipped) == sorted(SHIPPED)
-    imported = {line.split()[1] + '.py' for line in SCRIPT.read_text().splitlines()
-                if line.startswith('from _') and not line.startswith('from __')}
-    assert imported == set(SHIPPED)
+    copies = [inner for task in tasks for inner in task.get('block', [task])
+              if 'ansible.builtin.copy' in inner and 'loop' in inner]
+    assert [(copy['loop'], copy['ansible.builtin.copy']['dest']) for copy in copies] == [
+        ('{{ __billmgr_debug_window_hostside_files }}', '{{ billmgr_debug_window_reverter_dir }}/_hostside/{{ item }}')]
+    imported = {line.split()[1] for line in SCRIPT.read_text().splitlines() if line.startswith('from _')
+                and not line.startswith('from __')}
+    assert imported and all(name.startswith('_hostside.') for name in imported), imported
+    assert {name.split('.', 1)[1] + '.py' for name in imported} <= set(SHIPPED)
+    # On the host there is no Ansible and no collection: the package imports the stdlib, and itself
+    # only relatively (an absolute ansible_collections path would not be found there).
+    for name in SHIPPED:
+        for node in ast.walk(ast.parse((HOSTSIDE / name).read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                assert not node.module.startswith(('ansible', '_hostside')), (name, node.module)
+            elif isinstance(node, ast.Import):
+                assert not any(alias.name.startswith('ansible') for alias in node.names), name
+    assert (HOSTSIDE / '__init__.py').read_text() == ''

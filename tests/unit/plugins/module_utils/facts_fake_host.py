@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import sys
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import FactsRequest
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner, local_run_command
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts import FactsRequest
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import Runner, local_run_command
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
 
 # Answers from files the test writes next to it: NAME.out, NAME.err, NAME.rc; NAME.hang sleeps.
 # Every call appends its argv to NAME.calls.

@@ -15,9 +15,9 @@ from datetime import timedelta
 import pytest
 from test_logscan import END, generated, offsets, render
 
-from ansible_collections.billmgr.ops.plugins.module_utils import _logscan
-from ansible_collections.billmgr.ops.plugins.module_utils._archiveplan import FileSpan, outside_window
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogSource, scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs import logscan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.archiveplan import FileSpan, outside_window
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import LogSource, scan
 
 DAYS = 6
 
@@ -108,24 +108,24 @@ def rotated(tmp_path, touch=None, gzip_mtime=True):
 def decompressed(monkeypatch):
     """Paths of the archives read beyond their first record."""
     read = []
-    real = _logscan._ChunkLoop.__init__
+    real = logscan._ChunkLoop.__init__
 
     def counting(self, search, stream, *args, **kwargs):
-        if not isinstance(stream, _logscan.io.FileIO):
+        if not isinstance(stream, logscan.io.FileIO):
             read.append(search.source.path)
         real(self, search, stream, *args, **kwargs)
-    monkeypatch.setattr(_logscan._ChunkLoop, '__init__', counting)
+    monkeypatch.setattr(logscan._ChunkLoop, '__init__', counting)
     return read
 
 
 def full_read(sources, **window):
     """The same scan with nothing skipped ahead: every archive decompressed."""
-    original = _logscan.outside_window
-    _logscan.outside_window = lambda spans, since_key=None, until_key=None: set()
+    original = logscan.outside_window
+    logscan.outside_window = lambda spans, since_key=None, until_key=None: set()
     try:
         return scan(sources, max_matches=10 ** 6, **window)
     finally:
-        _logscan.outside_window = original
+        logscan.outside_window = original
 
 
 WINDOWS = {

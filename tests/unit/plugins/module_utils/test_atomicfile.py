@@ -12,7 +12,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.billmgr.ops.plugins.module_utils._atomicfile import AtomicWriteError, write_file_atomic
+from ansible_collections.billmgr.ops.plugins.module_utils._files.atomicfile import AtomicWriteError, write_file_atomic
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.billmgr.ops.plugins.module_utils._certinfo import CertificateError, name_matches, parse_certificate
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.certinfo import CertificateError, name_matches, parse_certificate
 
 PINNED = datetime(2031, 5, 17, 8, 30, tzinfo=timezone.utc)
 

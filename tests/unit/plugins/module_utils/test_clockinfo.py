@@ -8,13 +8,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._clockinfo import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.clockinfo import (
     ReferenceTimeError,
     clock_facts,
     parse_ntp,
     parse_reference_time,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import CommandResult
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import CommandResult
 
 MOMENT = datetime(2026, 11, 23, 14, 0, 0, tzinfo=timezone.utc).timestamp()
 

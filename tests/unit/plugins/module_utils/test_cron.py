@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._cron import (
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.cron import (
     describe_schedule,
     find_checkevent,
     interval_minutes,

@@ -8,15 +8,15 @@ import os
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils import _dbconf
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database import dbconf
+from ansible_collections.billmgr.ops.plugins.module_utils._database.dbconf import (
     DbConfError,
     conf_files,
     db_settings,
     parse_conf,
     split_host,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
 
 
 @pytest.fixture
@@ -121,5 +121,5 @@ def test_unreadable_file_names_the_path(layout, monkeypatch):
 
     monkeypatch.setattr(os, 'open', refusing_open)
     with pytest.raises(DbConfError) as caught:
-        _dbconf.db_settings(layout)
+        dbconf.db_settings(layout)
     assert path in str(caught.value) and 'Permission denied' in str(caught.value)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.debugconf import (
     DebugConf,
     DebugConfError,
     format_time,
@@ -319,7 +319,7 @@ def test_an_emptied_file_that_existed_is_kept():
 
 
 def test_restarts_name_the_platform_and_each_service_a_platform_restart_does_not_reach():
-    from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import restart_advice, restart_targets
+    from ansible_collections.billmgr.ops.plugins.module_utils._hostside.debugconf import restart_advice, restart_targets
 
     assert restart_targets(['billmgr', 'ihttpd']) == (['billmgr'], ['ihttpd'])
     assert restart_targets(['*']) == (['*'], ['ihttpd'])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.billmgr.ops.plugins.module_utils._diskinfo import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.diskinfo import (
     disk_facts,
     mount_of,
     parse_mountinfo,

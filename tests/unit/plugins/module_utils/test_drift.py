@@ -4,7 +4,7 @@
 """Validation, comparison and the write SQL of reseller drift.
 
 What the SQL does to real rows is tested through billmgr_item_sync against a real MariaDB in
-tests/unit/plugins/modules/test_billmgr_item_sync.py.
+tests/database/test_billmgr_item_sync.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._drift import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.drift import (
     DriftError,
     Values,
     choose_modules,

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.billmgr.ops.plugins.module_utils._earlystop import SCAN_LEVELS, SCAN_PATTERN, early_stops
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.earlystop import SCAN_LEVELS, SCAN_PATTERN, early_stops
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import scan
 
 # The shape of billmaintain.log around the two early stops of the platform's runbook.
 BILLMAINTAIN = b"""\

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.billmgr.ops.plugins.module_utils._errorgroups import error_groups
-from ansible_collections.billmgr.ops.plugins.module_utils._logline import parse_error
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.errorgroups import error_groups
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logline import parse_error
 
 
 def record(message, time, thread='483562:72787', log='billmgr'):

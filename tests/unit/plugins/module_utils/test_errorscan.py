@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.errorscan import (
     DEFAULT_PATTERN,
     PatternError,
     boot_epoch,
@@ -19,7 +19,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._errorscan import (
     journal_errors,
     kernel_errors,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import CommandResult
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import CommandResult
 
 PATTERN = compile_pattern(DEFAULT_PATTERN)
 BOOT = datetime(2026, 11, 23, 10, 0, 0).timestamp()

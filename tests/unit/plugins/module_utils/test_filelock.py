@@ -21,7 +21,7 @@ import threading
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._filelock import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.filelock import (
     FileLockError,
     held_lock,
     lock_path_for,
@@ -34,7 +34,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.d
 # read plus one line, which loses any change made by someone who did not wait for the lock.
 HOLDER = textwrap.dedent('''
     import sys
-    from ansible_collections.billmgr.ops.plugins.module_utils._filelock import held_lock
+    from ansible_collections.billmgr.ops.plugins.module_utils._hostside.filelock import held_lock
     lock, owner, data_file = sys.argv[1], sys.argv[2], sys.argv[3]
     with held_lock(lock, owner=owner, timeout=10):
         before = open(data_file, 'rb').read() if data_file != '-' else b''

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import pytest
 from facts_fake_host import Host
 
-from ansible_collections.billmgr.ops.plugins.module_utils import _hostfacts
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import hostfacts
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.hostfacts import (
     SECTIONS,
     clock_section,
     find_tool,
@@ -49,7 +49,7 @@ def test_find_tool_searches_path_then_the_sbin_directories(tmp_path, monkeypatch
         path.write_text('#!/bin/sh\n')
         path.chmod(0o755)
     monkeypatch.setenv('PATH', str(bin_dir))
-    monkeypatch.setattr(_hostfacts, 'TOOL_DIRS', (str(sbin_dir),))
+    monkeypatch.setattr(hostfacts, 'TOOL_DIRS', (str(sbin_dir),))
     assert find_tool('dmesg') == str(bin_dir / 'dmesg')
     assert find_tool('only-sbin') == str(sbin_dir / 'only-sbin')
     assert find_tool('no-such-tool') is None
@@ -171,8 +171,8 @@ def test_gather_only_what_is_asked_in_canonical_order(host):
 def test_a_broken_section_does_not_cost_the_others(host, monkeypatch):
     def explode(_request):
         raise RuntimeError('boom')
-    monkeypatch.setitem(_hostfacts.GATHERERS, 'memory', explode)
-    monkeypatch.setitem(_hostfacts.GATHERERS, 'disk', explode)
+    monkeypatch.setitem(hostfacts.GATHERERS, 'memory', explode)
+    monkeypatch.setitem(hostfacts.GATHERERS, 'disk', explode)
     facts = gather(_request(host), SECTIONS)
     assert facts['memory'] == {'error': 'gathering memory failed: RuntimeError: boom'}
     assert facts['disk'][0]['serves'] == ['/', str(host.root), os.path.join(str(host.root), 'var')]

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._hostfile import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.hostfile import (
     HostFileError,
     read_bytes,
     replaceable_target,

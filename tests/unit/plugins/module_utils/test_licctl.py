@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._licctl import (
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.licctl import (
     days_left,
     info_argv,
     parse_expire,
@@ -16,8 +16,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._licctl import (
     parse_info,
     trial_used,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import mask_secret
-from ansible_collections.billmgr.ops.plugins.module_utils._license import license_facts
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import mask_secret
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.license import license_facts
 
 
 def test_linked_license():

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._logline import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logline import (
     LogRecord,
     datetime_key,
     infer_year,

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils import _logscan, _logsearch
-from ansible_collections.billmgr.ops.plugins.module_utils._logline import MONTHS
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogScanError, LogSource, scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs import logscan, logsearch
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logline import MONTHS
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import LogScanError, LogSource, scan
 
 Rec = namedtuple('Rec', 'when pid thread logger level message continuation')
 Written = namedtuple('Written', 'rec offset')
@@ -98,8 +98,8 @@ def offsets(result):
 @pytest.fixture
 def small_window(monkeypatch):
     """A 2 KiB context window, so that small files cross many chunk boundaries."""
-    monkeypatch.setattr(_logsearch, 'WINDOW_BYTES', 2048)
-    monkeypatch.setattr(_logscan, 'WINDOW_BYTES', 2048)
+    monkeypatch.setattr(logsearch, 'WINDOW_BYTES', 2048)
+    monkeypatch.setattr(logscan, 'WINDOW_BYTES', 2048)
 
 
 @pytest.fixture
@@ -294,7 +294,7 @@ def test_a_line_longer_than_max_line_bytes_is_cut(tmp_path):
     write_log(path, [Rec(END, 1, '1', 'libmgr', 'ERROR', long_message, ('y' * 30000,)),
                      Rec(END, 1, '1', 'libmgr', 'ERROR', 'short', ())])
     first, second = scan([path], max_line_bytes=1000)['matches']
-    mark = _logsearch.TRUNCATION_MARK % 1000
+    mark = logsearch.TRUNCATION_MARK % 1000
     head, tail = first['message'].split('\n')
     assert head.endswith(mark) and len(head) < 1000 + len(mark)
     assert tail == 'y' * 1000 + mark
@@ -440,13 +440,13 @@ def _no_child_processes_left():
 def _break_scanning(monkeypatch, where, message):
     """Make searching a part raise RuntimeError(MESSAGE) in the parent or in the workers only."""
     parent = os.getpid()
-    scan_plain = _logscan._FileScan._scan_plain
+    scan_plain = logscan._FileScan._scan_plain
 
     def broken(self, *args):
         if (os.getpid() == parent) == (where == 'parent'):
             raise RuntimeError(message)
         return scan_plain(self, *args)
-    monkeypatch.setattr(_logscan._FileScan, '_scan_plain', broken)
+    monkeypatch.setattr(logscan._FileScan, '_scan_plain', broken)
 
 
 def test_a_failing_worker_fails_the_scan(busy_log, monkeypatch):
@@ -534,7 +534,7 @@ def test_bad_arguments(tmp_path, bad, message):
 
 def _rotate_after_split(monkeypatch, path, truncate_in_place):
     """Rotate PATH right after the file was cut into parts, as logrotate may do at any moment."""
-    split = _logscan._FileScan._split
+    split = logscan._FileScan._split
 
     def split_then_rotate(self, fd, start, end):
         parts = split(self, fd, start, end)
@@ -546,7 +546,7 @@ def _rotate_after_split(monkeypatch, path, truncate_in_place):
                 fh.write('Log rotated, previous part saved as billmgr.log.1\n')
         return parts
 
-    monkeypatch.setattr(_logscan._FileScan, '_split', split_then_rotate)
+    monkeypatch.setattr(logscan._FileScan, '_split', split_then_rotate)
 
 
 def test_a_log_renamed_while_workers_read_it_is_read_whole(busy_log, monkeypatch):

@@ -11,8 +11,8 @@ import random
 import pytest
 from test_logscan import expected, generated, write_log
 
-from ansible_collections.billmgr.ops.plugins.module_utils import _logscan
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import scan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs import logscan
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import scan
 
 
 @pytest.fixture
@@ -23,15 +23,15 @@ def log_file(tmp_path):
 
 def _cuts(path, room, workers=2, detail_bytes=None, monkeypatch=None):
     if detail_bytes is not None:
-        monkeypatch.setattr(_logscan, 'DETAIL_BYTES', detail_bytes)
-    options = _logscan._Options(['ERROR'], None, None, None, 'thread', 20, 8192, _logscan.CHUNK_BYTES, 300,
+        monkeypatch.setattr(logscan, 'DETAIL_BYTES', detail_bytes)
+    options = logscan._Options(['ERROR'], None, None, None, 'thread', 20, 8192, logscan.CHUNK_BYTES, 300,
                                 workers, 0, True)
-    tally = _logscan._Tally(options.levels, room)
-    search = _logscan.BufferSearch(bytearray(_logscan._buffer_size(options)), options, tally)
-    file_scan = _logscan._FileScan(_logscan.LogSource('billmgr', path), options, search)
+    tally = logscan._Tally(options.levels, room)
+    search = logscan.BufferSearch(bytearray(logscan._buffer_size(options)), options, tally)
+    file_scan = logscan._FileScan(logscan.LogSource('billmgr', path), options, search)
     with open(path, 'rb') as raw:
-        search.start_file(file_scan.source, _logscan._Stamped(None, _logscan.year_anchor(0), None))
-        size = _logscan.os.fstat(raw.fileno()).st_size
+        search.start_file(file_scan.source, logscan._Stamped(None, logscan.year_anchor(0), None))
+        size = logscan.os.fstat(raw.fileno()).st_size
         return size, file_scan._split(raw.fileno(), 0, size)
 
 
@@ -50,7 +50,7 @@ def test_the_parent_takes_a_smaller_part_when_it_details_matches(log_file, monke
 @pytest.mark.parametrize('detail_bytes', [0, 4096, 10 ** 9])
 def test_the_cut_never_changes_the_answer(log_file, monkeypatch, detail_bytes):
     path, written = log_file
-    monkeypatch.setattr(_logscan, 'DETAIL_BYTES', detail_bytes)
+    monkeypatch.setattr(logscan, 'DETAIL_BYTES', detail_bytes)
     result = scan([path], max_matches=50, workers=3, parallel_min_bytes=0)
     assert [m['offset'] for m in result['matches']] == [w.offset for w in expected(written)][:50]
     assert result['counts']['by_level']['ERROR'] == len(expected(written))

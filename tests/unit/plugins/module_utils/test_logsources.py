@@ -8,14 +8,14 @@ import os
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogSource
-from ansible_collections.billmgr.ops.plugins.module_utils._logsources import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import LogSource
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logsources import (
     LogSourceError,
     archives_of,
     check_name,
     find_sources,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
 
 
 @pytest.fixture

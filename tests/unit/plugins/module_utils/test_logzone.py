@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._logzone import ZONES, check_zones, zone_of
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logzone import ZONES, check_zones, zone_of
 
 NEWEST = datetime(2026, 3, 6, 15, 33, 1)
 

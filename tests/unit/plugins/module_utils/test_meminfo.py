@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._meminfo import memory_facts, parse_meminfo, read_memory
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.meminfo import memory_facts, parse_meminfo, read_memory
 
 MEMINFO = '''MemTotal:        8000000 kB
 MemFree:          500000 kB

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import (
     CommandResult,
     Mgrctl,
     MgrctlUsageError,
@@ -30,7 +30,7 @@ from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import (
     parse_xml_error,
     platform_answers,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
 
 NOT_ENOUGH_MONEY_XML = '''<?xml version="1.0" encoding="UTF-8"?>
 <doc>

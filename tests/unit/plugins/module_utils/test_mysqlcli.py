@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._dbconf import DbSettings
-from ansible_collections.billmgr.ops.plugins.module_utils._mgrctl import Runner, local_run_command
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.dbconf import DbSettings
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.mgrctl import Runner, local_run_command
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import (
     MysqlClient,
     MysqlError,
     defaults_file_text,
@@ -202,7 +202,7 @@ def test_find_client_prefers_mariadb():
 
 
 def test_defaults_file_is_created_private(tmp_path):
-    from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import write_defaults_file
+    from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import write_defaults_file
     old = os.umask(0)
     try:
         path = write_defaults_file(DbSettings('h', 'u', PASSWORD, 'd'), str(tmp_path))
@@ -215,7 +215,7 @@ def test_defaults_file_is_created_private(tmp_path):
 
 
 def test_open_client_is_the_one_way_to_the_database_and_says_what_to_install():
-    from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import ClientMissing, MysqlClient, open_client
+    from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import ClientMissing, MysqlClient, open_client
 
     client = open_client({'mysql': '/opt/bin/mysql'}.get, runner=None, settings=None, timeout=5)
     assert isinstance(client, MysqlClient) and client.client == '/opt/bin/mysql' and client.timeout == 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._osinfo import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.osinfo import (
     DEFAULT_SUPPORTED,
     SupportedOsError,
     is_supported,

@@ -17,14 +17,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.billmgr.ops.plugins.module_utils._panel import (
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.panel import (
     DEFAULT_PORT,
     check_panel_name,
     endpoints_of,
     panel_facts,
     parse_listen,
 )
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import MgrLayout
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import MgrLayout
 
 
 def test_listen_blocks_give_address_and_port_and_unknown_lines_are_counted():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._paths import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import (
     OptionError,
     check_line_text,
     check_name,

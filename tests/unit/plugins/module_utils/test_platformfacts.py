@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import pytest
 from facts_fake_host import Host
 
-from ansible_collections.billmgr.ops.plugins.module_utils._debugconf import DebugConf
-from ansible_collections.billmgr.ops.plugins.module_utils._platformfacts import (
+from ansible_collections.billmgr.ops.plugins.module_utils._hostside.debugconf import DebugConf
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.platformfacts import (
     cron_facts,
     debug_entries,
     debug_facts,

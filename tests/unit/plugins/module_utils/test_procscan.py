@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.billmgr.ops.plugins.module_utils._procscan import parse_stat, running
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts.procscan import parse_stat, running
 
 
 def _fake_proc(tmp_path, processes):

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._providerapi import (
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.providerapi import (
     ProviderApi,
     ProviderApiError,
     check_url,

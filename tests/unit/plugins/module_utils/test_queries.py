@@ -4,7 +4,7 @@
 """Validation, SQL building and masking of the named queries.
 
 What the SQL returns from real rows is tested through the module against a real MariaDB in
-tests/unit/plugins/modules/test_billmgr_query.py.
+tests/database/test_billmgr_query_rows.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._queries import (
+from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import (
     NAMES,
     QUERIES,
     Planned,
@@ -228,8 +228,8 @@ def test_the_runbooks_unseen_names_are_never_required():
 
 
 def test_a_query_given_as_fixed_text_runs_as_it_is_in_the_batch():
-    from ansible_collections.billmgr.ops.plugins.module_utils._queries import Query
-    from ansible_collections.billmgr.ops.plugins.module_utils._querybatch import batch_sql, literal
+    from ansible_collections.billmgr.ops.plugins.module_utils._database.queries import Query
+    from ansible_collections.billmgr.ops.plugins.module_utils._database.querybatch import batch_sql, literal
     fixed = Query('fixed', 'A fixed look-up.', ('item',), {}, 'SELECT i.id\nFROM item i\nWHERE i.id = {item}',
                   {'id': 'int'})
     entry = Planned('fixed', fixed, {'item': 7})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import (
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import (
     MASK,
     looks_secret,
     mask_all,

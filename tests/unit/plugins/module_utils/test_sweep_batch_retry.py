@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils import _sweepfacts
-from ansible_collections.billmgr.ops.plugins.module_utils._mysqlcli import MysqlError
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import sweepfacts
+from ansible_collections.billmgr.ops.plugins.module_utils._database.mysqlcli import MysqlError
 
 
 def failing_first(monkeypatch, kind):
@@ -19,13 +19,13 @@ def failing_first(monkeypatch, kind):
             raise MysqlError("ERROR 2013 (HY000): Lost connection to server during query", kind)
         return {'queries': [], 'answered': True}
 
-    monkeypatch.setattr(_sweepfacts, 'run_batch', fake_run_batch)
+    monkeypatch.setattr(sweepfacts, 'run_batch', fake_run_batch)
     return calls
 
 
 def test_a_lost_connection_is_tried_once_more(monkeypatch):
     calls = failing_first(monkeypatch, 'unreachable')
-    assert _sweepfacts.run_sweep_batch(None, [], retry_pause=0) == {'queries': [], 'answered': True}
+    assert sweepfacts.run_sweep_batch(None, [], retry_pause=0) == {'queries': [], 'answered': True}
     assert len(calls) == 2
 
 
@@ -33,5 +33,5 @@ def test_a_lost_connection_is_tried_once_more(monkeypatch):
 def test_other_failures_are_reported_at_once(monkeypatch, kind):
     calls = failing_first(monkeypatch, kind)
     with pytest.raises(MysqlError) as caught:
-        _sweepfacts.run_sweep_batch(None, [], retry_pause=0)
+        sweepfacts.run_sweep_batch(None, [], retry_pause=0)
     assert caught.value.kind == kind and len(calls) == 1

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import (
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import (
     TimeSpecError,
     iso_local,
     parse_duration,

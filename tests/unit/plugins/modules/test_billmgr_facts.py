@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils import _hostfacts
+from ansible_collections.billmgr.ops.plugins.module_utils._hostfacts import hostfacts
 from ansible_collections.billmgr.ops.plugins.modules import billmgr_facts
 
 # Prints what the test gave it, records its argv in TOOL.calls, sleeps first when asked to.
@@ -43,12 +43,12 @@ class FakeHost:
         (base / 'uptime').write_text('3600.0 10.0\n')
         # Only the fake tools exist for the module, so nothing of the test machine leaks in.
         monkeypatch.setenv('PATH', str(self.tools))
-        monkeypatch.setattr(_hostfacts, 'TOOL_DIRS', ())
-        monkeypatch.setitem(_hostfacts.HOST_PATHS, 'proc', str(self.proc))
-        monkeypatch.setitem(_hostfacts.HOST_PATHS, 'os_release', (str(base / 'os-release'),))
-        monkeypatch.setitem(_hostfacts.HOST_PATHS, 'legacy_release', ())
-        monkeypatch.setitem(_hostfacts.HOST_PATHS, 'uptime', str(base / 'uptime'))
-        monkeypatch.setitem(_hostfacts.HOST_PATHS, 'crontab_spool', ())
+        monkeypatch.setattr(hostfacts, 'TOOL_DIRS', ())
+        monkeypatch.setitem(hostfacts.HOST_PATHS, 'proc', str(self.proc))
+        monkeypatch.setitem(hostfacts.HOST_PATHS, 'os_release', (str(base / 'os-release'),))
+        monkeypatch.setitem(hostfacts.HOST_PATHS, 'legacy_release', ())
+        monkeypatch.setitem(hostfacts.HOST_PATHS, 'uptime', str(base / 'uptime'))
+        monkeypatch.setitem(hostfacts.HOST_PATHS, 'crontab_spool', ())
 
     def tool(self, relative, stdout='', rc=0, stderr='', sleep=0):
         """A fake program; RELATIVE below the mgr root (``sbin/mgrctl``) or a bare host tool name."""
@@ -100,7 +100,7 @@ def test_healthy_host_all_sections(run_module, healthy):
     assert result['changed'] is False and not result.get('failed')
     facts = result['billmgr_facts']
     assert result['ansible_facts']['billmgr'] == facts
-    assert facts['gathered'] == list(_hostfacts.SECTIONS) and facts['mgr_root'] == root
+    assert facts['gathered'] == list(hostfacts.SECTIONS) and facts['mgr_root'] == root
     assert (facts['os']['id'], facts['os']['version'], facts['os']['supported']) == ('almalinux', '9.4', True)
     assert abs(facts['clock']['skew_seconds']) < 60 and facts['clock']['ntp_synchronized'] is True
     assert [path for entry in facts['disk'] for path in entry['serves']] == ['/', root, os.path.join(root, 'var')]
@@ -112,7 +112,7 @@ def test_healthy_host_all_sections(run_module, healthy):
     assert facts['cron']['checkevent']['form'] == 'plain'
     assert facts['cron']['platform_lines'] == ['0 3 * * * %s/sbin/cron-billmgr sbin/billmaintain' % root]
     assert facts['debug']['entries'][0]['managed'] is True and facts['debug']['entries'][0]['previous'] == 4
-    for name in _hostfacts.SECTIONS:
+    for name in hostfacts.SECTIONS:
         section = facts[name]
         errors = [entry.get('error') for entry in section] if isinstance(section, list) else [section.get('error')]
         assert errors == [None] * len(errors), (name, errors)
@@ -208,4 +208,4 @@ def test_documentation_renders_and_matches_argspec(ansible_doc, assert_docs_matc
     assert_docs_match_argspec(billmgr_facts, doc['doc']['options'])
     assert set(doc['return']) == {'billmgr_facts'}
     documented = set(doc['return']['billmgr_facts']['contains'])
-    assert documented == set(_hostfacts.ALL_SECTIONS) | {'mgr_root', 'gathered'}
+    assert documented == set(hostfacts.ALL_SECTIONS) | {'mgr_root', 'gathered'}

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from ansible_collections.billmgr.ops.plugins.module_utils._logscan import LogScanError
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.logscan import LogScanError
 from ansible_collections.billmgr.ops.plugins.modules import log_grep
 
 NOW = datetime.now().replace(microsecond=0)

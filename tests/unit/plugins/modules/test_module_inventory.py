@@ -15,9 +15,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[4]
 MODULES = sorted(path.stem for path in (ROOT / 'plugins' / 'modules').glob('*.py') if not path.stem.startswith('_'))
 MODULE_UTILS = ROOT / 'plugins' / 'module_utils'
-UTIL_IMPORT_RE = re.compile(r'plugins\.module_utils\.(\w+) import')
+UTIL_IMPORT_RE = re.compile(r'plugins\.module_utils\.([\w.]+) import')
 # The module_utils that run the database's command-line client on the host.
-CLIENT_UTILS = {'_mysqlcli'}
+CLIENT_UTILS = {'_database.mysqlcli'}
 
 
 def documentation(module):
@@ -34,7 +34,7 @@ def utils_used(path, seen=None):
     for name in UTIL_IMPORT_RE.findall(path.read_text()):
         if name not in seen:
             seen.add(name)
-            utils_used(MODULE_UTILS / (name + '.py'), seen)
+            utils_used(MODULE_UTILS / (name.replace('.', '/') + '.py'), seen)
     return seen
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 
-from ansible_collections.billmgr.ops.plugins.module_utils._bundle import CUT_MARK, log_excerpt
-from ansible_collections.billmgr.ops.plugins.module_utils._secrets import conf_secrets, mask_conf_text
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.bundle import CUT_MARK, log_excerpt
+from ansible_collections.billmgr.ops.plugins.module_utils._platform.secrets import conf_secrets, mask_conf_text
 from ansible_collections.billmgr.ops.plugins.modules import support_bundle
 from ansible_collections.billmgr.ops.plugins.plugin_utils._bundlefiles import archive_name, report_findings, write_archive
 

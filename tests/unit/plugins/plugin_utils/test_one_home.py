@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.billmgr.ops.plugins.module_utils._timespec import TimeSpecError
+from ansible_collections.billmgr.ops.plugins.module_utils._logs.timespec import TimeSpecError
 from ansible_collections.billmgr.ops.plugins.plugin_utils import _findings, _report
 from ansible_collections.billmgr.ops.plugins.plugin_utils._runcheck import settings_problem
 from ansible_collections.billmgr.ops.plugins.plugin_utils._timewindow import since_problem, window_start
