@@ -159,28 +159,36 @@ def _mounts(entries):
     return [mount for mount in entries or [] if isinstance(mount, dict) and not mount.get('error')]
 
 
+def _space_findings(mount, limits, prefix, what, evidence, fixes):
+    """The space and inode findings of one measured MOUNT: ``disk_low``/``inodes_low`` with PREFIX ''
+    (the host's filesystems), ``db_disk_low``/``db_inodes_low`` with PREFIX 'db_' (the database's);
+    WHAT names the mount in the summary, FIXES holds the two fix texts."""
+    found = []
+    used, inodes = mount.get('used_pct'), mount.get('inodes_used_pct')
+    level = _level(used, limits, prefix + 'disk_used')
+    if level:
+        found.append(finding(prefix + 'disk_low', level, '%s is %s%% full' % (what, _pct(used)), evidence,
+                             fixes[0], key=mount.get('mount')))
+    level = _level(inodes, limits, prefix + 'inodes_used')
+    if level:
+        found.append(finding(prefix + 'inodes_low', level, '%s has %s%% of its inodes used' % (what, _pct(inodes)),
+                             evidence, fixes[1], key=mount.get('mount')))
+    return found
+
+
 def check_disk(facts, limits):
     disks = facts.get('disk')
     if not isinstance(disks, list):
         return []
     found = []
     for mount in _mounts(disks):
-        evidence = {key: mount.get(key) for key in MOUNT_EVIDENCE}
-        used, inodes = mount.get('used_pct'), mount.get('inodes_used_pct')
-        if _level(used, limits, 'disk_used'):
-            found.append(finding(
-                'disk_low', _level(used, limits, 'disk_used'),
-                '%s is %s%% full' % (mount.get('mount'), _pct(used)), evidence,
-                'Free space on %s: rotated logs in var/logs/, a debug level left at 9 (see '
-                'debug_left_on), old backups; or grow the filesystem.' % mount.get('mount'),
-                key=mount.get('mount')))
-        if _level(inodes, limits, 'inodes_used'):
-            found.append(finding(
-                'inodes_low', _level(inodes, limits, 'inodes_used'),
-                '%s has %s%% of its inodes used' % (mount.get('mount'), _pct(inodes)), evidence,
-                'Remove the many small files filling %s (session and temporary files are the usual '
-                'cause): find %s -xdev -type f | cut -d/ -f1-5 | sort | uniq -c | sort -n.'
-                % (mount.get('mount'), mount.get('mount')), key=mount.get('mount')))
+        name = mount.get('mount')
+        found.extend(_space_findings(
+            mount, limits, '', name, {key: mount.get(key) for key in MOUNT_EVIDENCE},
+            ('Free space on %s: rotated logs in var/logs/, a debug level left at 9 (see debug_left_on), old '
+             'backups; or grow the filesystem.' % name,
+             'Remove the many small files filling %s (session and temporary files are the usual cause): '
+             'find %s -xdev -type f | cut -d/ -f1-5 | sort | uniq -c | sort -n.' % (name, name))))
     return found
 
 
@@ -544,21 +552,14 @@ def check_itemevents(db, limits):
 def check_db_disk(db, limits):
     found = []
     for mount in _mounts(db.get('disk')):
+        name = mount.get('mount')
         holds = ' and '.join(mount.get('holds') or []) or 'database files'
-        evidence = {key: mount.get(key) for key in MOUNT_EVIDENCE + ('holds',)}
-        used, inodes = mount.get('used_pct'), mount.get('inodes_used_pct')
-        if _level(used, limits, 'db_disk_used'):
-            found.append(finding(
-                'db_disk_low', _level(used, limits, 'db_disk_used'),
-                "%s (MariaDB's %s) is %s%% full" % (mount.get('mount'), holds, _pct(used)), evidence,
-                'Free space on %s: MariaDB stops writing when its data directory fills, and large sorts fail '
-                'when its tmpdir does; old binary logs and dumps are the usual cause.' % mount.get('mount'),
-                key=mount.get('mount')))
-        if _level(inodes, limits, 'db_inodes_used'):
-            found.append(finding(
-                'db_inodes_low', _level(inodes, limits, 'db_inodes_used'),
-                "%s (MariaDB's %s) has %s%% of its inodes used" % (mount.get('mount'), holds, _pct(inodes)),
-                evidence, 'Remove the many small files on %s.' % mount.get('mount'), key=mount.get('mount')))
+        found.extend(_space_findings(
+            mount, limits, 'db_', "%s (MariaDB's %s)" % (name, holds),
+            {key: mount.get(key) for key in MOUNT_EVIDENCE + ('holds',)},
+            ('Free space on %s: MariaDB stops writing when its data directory fills, and large sorts fail '
+             'when its tmpdir does; old binary logs and dumps are the usual cause.' % name,
+             'Remove the many small files on %s.' % name)))
     return found
 
 
