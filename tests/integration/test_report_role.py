@@ -111,7 +111,7 @@ def two_sweeps(controller):
     prom.parent.mkdir()
     second = controller.run(report_dir, {
         'fixture_round': '2',
-        'billmgr_health_fail_on': 'never',
+        'billmgr_report_fail_on': 'never',
         'billmgr_report_prometheus': 'true',
         'billmgr_report_prometheus_path': str(prom),
         'billmgr_report_stats_max_items': '24',
@@ -145,7 +145,7 @@ def test_a_damaged_previous_report_is_noted_and_the_sweep_goes_on(controller, tm
     report_dir = tmp_path / 'reports'
     (report_dir / '20200101T000000Z').mkdir(parents=True)
     (report_dir / '20200101T000000Z' / 'report.json').write_text('{"hosts": [')
-    result = controller.run(report_dir, {'fixture_round': 2, 'billmgr_health_fail_on': 'never'})
+    result = controller.run(report_dir, {'fixture_round': 2, 'billmgr_report_fail_on': 'never'})
     assert result.returncode == 0, result.stdout[-3000:]
     report = load(report_dir)
     assert report['notes'][0].startswith('The previous report is not valid JSON')
@@ -157,7 +157,7 @@ def test_latest_that_is_not_a_link_is_kept_and_named(controller, tmp_path):
     report_dir = tmp_path / 'reports'
     (report_dir / 'latest').mkdir(parents=True)
     (report_dir / 'latest' / 'mine.txt').write_text('an operator put this here')
-    result = controller.run(report_dir, {'fixture_round': 2, 'billmgr_health_fail_on': 'never'})
+    result = controller.run(report_dir, {'fixture_round': 2, 'billmgr_report_fail_on': 'never'})
     assert result.returncode == 2
     assert 'latest exists and is not a symlink; move it away' in result.stdout
     assert (report_dir / 'latest' / 'mine.txt').read_text() == 'an operator put this here'
@@ -253,7 +253,7 @@ def test_critical_findings_fail_the_run_after_every_report_is_written(two_sweeps
 def test_never_as_a_survey_string_passes(two_sweeps):
     second = two_sweeps['second']
     assert second.returncode == 0, second.stdout[-3000:]
-    assert 'No finding fails the run (billmgr_health_fail_on=never)' in second.stdout
+    assert 'No finding fails the run (fail_on is never)' in second.stdout
     assert load(two_sweeps['dir'])['decision'] == {'fail_on': 'never', 'failed': False, 'failing': []}
 
 
@@ -277,7 +277,7 @@ def test_set_stats_leaves_a_small_summary(two_sweeps):
 
 @pytest.mark.parametrize('fail_on,code', [('info', 0), ('critical', 0)])
 def test_a_clean_fleet_is_green(controller, tmp_path, fail_on, code):
-    result = controller.run(tmp_path / 'reports', {'fixture_round': 'clean', 'billmgr_health_fail_on': fail_on})
+    result = controller.run(tmp_path / 'reports', {'fixture_round': 'clean', 'billmgr_report_fail_on': fail_on})
     assert result.returncode == code, result.stdout[-3000:]
     report = load(tmp_path / 'reports')
     assert report['summary']['hosts']['clean'] == 3
@@ -285,14 +285,14 @@ def test_a_clean_fleet_is_green(controller, tmp_path, fail_on, code):
 
 
 def test_warning_fails_on_warnings(controller, tmp_path):
-    result = controller.run(tmp_path / 'reports', {'fixture_round': 2, 'billmgr_health_fail_on': 'warning'})
+    result = controller.run(tmp_path / 'reports', {'fixture_round': 2, 'billmgr_report_fail_on': 'warning'})
     assert result.returncode == 2
     assert "4 finding(s) at or above 'warning'" in result.stdout
     assert (tmp_path / 'reports' / 'latest' / 'report.html').is_file()
 
 
 def test_check_mode_still_writes_the_reports(controller, tmp_path):
-    result = controller.run(tmp_path / 'reports', {'fixture_round': 2, 'billmgr_health_fail_on': 'never'},
+    result = controller.run(tmp_path / 'reports', {'fixture_round': 2, 'billmgr_report_fail_on': 'never'},
                             args=['--check'])
     assert result.returncode == 0, result.stdout[-3000:]
     assert (tmp_path / 'reports' / 'latest' / 'report.json').is_file()
@@ -311,7 +311,7 @@ def test_a_broken_contract_is_named_and_nothing_is_written(controller, tmp_path)
 
 
 @pytest.mark.parametrize('extra,message', [
-    ({'billmgr_health_fail_on': 'sometimes'}, 'billmgr_health_fail_on must be one of: critical, warning, info, never'),
+    ({'billmgr_report_fail_on': 'sometimes'}, 'billmgr_report_fail_on must be one of: critical, warning, info, never'),
     ({'billmgr_report_hosts': [{'host': 'bm01', 'findings': [
         {'id': 'x', 'severity': 'high', 'summary': 's'}]}]}, 'severity must be one of: critical, warning, info'),
     ({'billmgr_report_dir': 'reports'}, 'billmgr_report_dir must be an absolute path'),
