@@ -185,12 +185,19 @@ class Host:
         return proc.pid
 
     def write_pid(self, name, pid):
+        # The spawner and the process itself both write the file: through a rename, so a reader
+        # never meets it empty between one's truncation and its write.
         # var/ may be a full filesystem (disk_pressure): the process runs on without its pid file.
+        temp = '%s.%d.tmp' % (self.pid_file(name), os.getpid())
         try:
-            with open(self.pid_file(name), 'w') as handle:
+            with open(temp, 'w') as handle:
                 handle.write('%d\n' % pid)
+            os.replace(temp, self.pid_file(name))
         except OSError:
-            pass
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
 
     def stop(self, name, timeout=3.0):
         """SIGTERM the running NAME, SIGKILL after TIMEOUT; True when one was running."""
