@@ -20,8 +20,8 @@ from ansible_collections.billmgr.ops.plugins.module_utils._hostside.paths import
 def platform_client(module, mgr_root, timeout, result, overrides=None):
     """A MysqlClient on the platform's database (its settings as ``client.settings``), or the task
     fails with RESULT saying what to do. OVERRIDES (``{'DBHost': ..}``, None = not given) are the
-    task's own settings, taken over the config files'; RESULT['db'] gets the settings without the
-    password."""
+    task's own settings, taken over the config files'. A RESULT with a ``db`` key (a module that
+    returns it) gets the settings there, without the password."""
     layout = MgrLayout(mgr_root)
     try:
         settings = db_settings(layout, overrides)

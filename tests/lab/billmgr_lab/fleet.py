@@ -151,8 +151,7 @@ class Fleet:
         try:
             with ThreadPoolExecutor(max_workers=4) as pool:
                 results = list(pool.map(
-                    lambda h: self._start_host(h, spec, template, shared, ssh_port, cron and spec.cron),
-                    spec.hosts))
+                    lambda h: self._start_host(h, spec, template, shared, ssh_port, cron), spec.hosts))
             for name, info in results:
                 state['hosts'][name] = info
                 self._save(state)

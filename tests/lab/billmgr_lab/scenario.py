@@ -26,7 +26,7 @@ from . import faults as registry
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / 'scenarios'
 DEFAULT_SCENARIO = SCENARIO_DIR / 'default.yml'
 HOST_NAME_RE = re.compile(r'^[a-z][a-z0-9-]{0,30}$')
-TOP_KEYS = ('description', 'cron', 'defaults', 'hosts')
+TOP_KEYS = ('description', 'defaults', 'hosts')
 HOST_KEYS = ('role', 'provider', 'faults')
 MAX_HOSTS = 200
 PADDED_NAME = 'bm%02d'
@@ -61,9 +61,6 @@ class Fleet:
     # The real date the fleet was planned on: what reseller and provider rows are dated from, so the
     # two agree whatever clock either host is given.
     anchor: date = field(default_factory=date.today)
-    # False: the hosts' cron daemons stay stopped, for tests that count rows a scheduled job (the
-    # five-minute checkevent) would change under them whenever the clock crosses its minute.
-    cron: bool = True
 
     def host(self, name: str) -> HostSpec:
         for host in self.hosts:
@@ -130,9 +127,6 @@ def parse_scenario(data, source: str = '<scenario>', hosts: int | None = None, s
         raise ScenarioError(f'{source}: {unknown[0]}: unknown key; a scenario has {", ".join(TOP_KEYS)}')
     if not isinstance(data.get('description', ''), str):
         raise ScenarioError(f'{source}: description: takes a string')
-    cron = data.get('cron', True)
-    if not isinstance(cron, bool):
-        raise ScenarioError(f'{source}: cron: takes true or false, not {cron!r}')
     defaults = _parse_defaults(data.get('defaults'), source)
     listed = data.get('hosts')
     if listed is None:
@@ -147,7 +141,7 @@ def parse_scenario(data, source: str = '<scenario>', hosts: int | None = None, s
     if not specs:
         raise ScenarioError(f'{source}: hosts: the scenario has no hosts (list some or pass a number of hosts)')
     _check_providers(specs, source)
-    return Fleet(hosts=specs, seed=seed, source=source, cron=cron)
+    return Fleet(hosts=specs, seed=seed, source=source)
 
 
 def _parse_defaults(defaults, source):

@@ -193,7 +193,6 @@ def test_bad_host_values_are_refused_with_file_host_and_key(body, words):
     ({'defaults': ['log_size'], 'hosts': {'bm01': {}}}, 'bad.yml: defaults: takes a mapping of settings'),
     ({'defaults': {'role': 'reseller'}, 'hosts': {'bm01': {}}}, 'bad.yml: defaults: role: unknown setting;'),
     ({'description': 5, 'hosts': {'bm01': {}}}, 'bad.yml: description: takes a string'),
-    ({'cron': 'no', 'hosts': {'bm01': {}}}, "bad.yml: cron: takes true or false, not 'no'"),
     ({'hosts': {f'h{n}': {} for n in range(201)}}, 'bad.yml: hosts: 201 hosts; the lab runs at most 200'),
     ({'hosts': {'a' * 32: {}}}, 'a host name is a lowercase letter'),
 ])
@@ -242,8 +241,3 @@ def test_platform_version_takes_a_dotted_version_only():
     for bad in ('6.110.0; rm', 6.11, '', 'v6'):
         with pytest.raises(ScenarioError, match='platform_version'):
             parse_scenario({'hosts': {'a': {'platform_version': bad}}}, 'versions.yml')
-
-
-def test_cron_runs_unless_the_scenario_stops_it():
-    assert parse_scenario({'hosts': {'bm01': {}}}).cron is True
-    assert parse_scenario({'cron': False, 'hosts': {'bm01': {}}}).cron is False
