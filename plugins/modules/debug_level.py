@@ -213,6 +213,15 @@ entries:
       description: When the entry is undone, UTC ISO time; null when it does not expire.
       type: str
       sample: '2026-11-23T15:00:00Z'
+expires:
+  description:
+    - When the entry for O(log) and O(module) is undone after this run, UTC ISO time; null without
+      O(log), with O(state=absent) or when the entry does not expire.
+    - A window over several logs gives the first call's RV(expires) to the others, so that all of them
+      end at one time (and the reverter restarts the platform once).
+  type: str
+  returned: always
+  sample: '2026-11-23T15:00:00Z'
 reverted:
   description: Entries undone by O(revert_expired), as they were before (same keys as RV(entries)).
   type: list
@@ -337,7 +346,7 @@ def main():
     path = layout.debug_conf
     now = utc_now()
     result = {'changed': False, 'path': path, 'restart_required': False, 'service_restart_required': None,
-              'entries': [], 'reverted': [], 'backup_file': ''}
+              'entries': [], 'expires': None, 'reverted': [], 'backup_file': ''}
 
     log, present = params['log'], params['state'] == 'present'
     if log is None and not params['revert_expired']:
@@ -406,8 +415,10 @@ def main():
         changed = remove_file or after_bytes != (before_bytes or b'')
         restart, service, advice = restart_advice(logs_with_new_levels(before, conf))
         entries = [entry.as_dict() for entry in conf.managed()]
+        own = conf.managed_entry(log, params['module']) if log is not None and present else None
         result.update(changed=changed, restart_required=restart, service_restart_required=service,
-                      entries=entries, reverted=[entry.as_dict() for entry in reverted])
+                      entries=entries, expires=own.as_dict()['expires'] if own is not None else None,
+                      reverted=[entry.as_dict() for entry in reverted])
         if module._diff:
             result['diff'] = {'before': before.display_text(), 'after': conf.display_text(),
                               'before_header': path, 'after_header': path}

@@ -7,6 +7,7 @@ operator's `billmgr.* 4`), so every one starts from the same original debug.conf
 
 import json
 import os
+import re
 import stat
 import subprocess
 import threading
@@ -149,6 +150,9 @@ def test_opening_raises_the_levels_restarts_once_and_leaves_a_reverter(fleet):
     open_window(lab, '30m')
     for host in HOSTS:
         assert conf(lab, host).decode().count('# billmgr.ops managed: log=') == 2
+        # One window, one end: logs raised a second apart must not expire in two cron runs.
+        ends = set(re.findall(r'expires=(\S+)', conf(lab, host).decode()))
+        assert len(ends) == 1, ends
         directory = lab.host_path(host, REVERTER)
         assert mode(directory) == 0o700
         assert mode(directory / 'billmgr_debug_reverter.py') == 0o700

@@ -37,6 +37,16 @@ def findings(report):
                 for host in report['hosts'])
 
 
+def differences(linear_report, mitogen_report):
+    """The findings one sweep has and the other has not, with their summaries: what a failure must show."""
+    def by_key(report):
+        return dict(((host['host'], item['id'], item['severity']), item.get('summary'))
+                    for host in report['hosts'] for item in host['findings'])
+    linear, mitogen = by_key(linear_report), by_key(mitogen_report)
+    return {'only_linear': dict((' '.join(key), linear[key]) for key in set(linear) - set(mitogen)),
+            'only_mitogen': dict((' '.join(key), mitogen[key]) for key in set(mitogen) - set(linear))}
+
+
 @pytest.fixture(scope='module')
 def swept(inventory):
     """The hosts both sweeps cover: every host but the clock-skewed ones.
@@ -91,6 +101,6 @@ def test_mitogen_report_lists_the_same_findings_as_linear(swept, sweeps):
     assert set(expected) == set(swept)
     # A fleet whose findings are all empty would make the comparison vacuous.
     assert any(expected.values())
-    assert findings(mitogen_report) == expected
+    assert findings(mitogen_report) == expected, differences(linear_report, mitogen_report)
     assert ([host['reachable'] for host in mitogen_report['hosts']]
             == [host['reachable'] for host in linear_report['hosts']])

@@ -37,6 +37,10 @@ _UNREACHABLE = ('2002', '2003', '2005', '2006', '2013')
 _REFUSED = ('1045', '1698')
 _DENIED = ('1044',)
 _UNKNOWN_DB = ('1049',)
+# A statement that failed for what other sessions did at that moment and would likely run if sent
+# again: 1615 (a prepared statement's tables left the server's table definition cache, common on a
+# busy server with a small table_definition_cache), 1205 (lock wait timeout), 1213 (deadlock).
+_TRANSIENT = ('1205', '1213', '1615')
 # What makes the whole database unusable, as opposed to one statement failing.
 CONNECTION_KINDS = ('unreachable', 'refused', 'denied', 'no_database', 'timeout', 'client')
 _ERROR_NUMBER_RE = re.compile(r'ERROR (\d+)')
@@ -45,11 +49,13 @@ _ERROR_NUMBER_RE = re.compile(r'ERROR (\d+)')
 class MysqlError(Exception):
     """The client failed.  ``kind`` is ``unreachable`` (no answer), ``refused`` (login refused),
     ``denied`` (logged in, but no access to the database), ``no_database``, ``timeout``, ``client``
-    or ``query``; the message never holds the password."""
+    or ``query``; the message never holds the password.  ``transient``: a statement failed for
+    what other sessions did at the time, and may be sent once more."""
 
-    def __init__(self, message, kind='query'):
+    def __init__(self, message, kind='query', transient=False):
         super(MysqlError, self).__init__(message)
         self.kind = kind
+        self.transient = transient
 
 
 # The client reads these escapes in option values; a raw line break would end the value and start
@@ -223,7 +229,7 @@ class MysqlClient:
             kind = 'no_database'
         else:
             kind = 'query'
-        return MysqlError(text, kind)
+        return MysqlError(text, kind, transient=kind == 'query' and number in _TRANSIENT)
 
 
 def failure_message(error, settings, conf_where, manager='billmgr'):

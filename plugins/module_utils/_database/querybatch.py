@@ -192,10 +192,13 @@ def run_batch(client, planned, now, server_paths=False):
     :func:`outcome` per query of PLANNED with ``rows`` or ``error`` added.  Raises ``MysqlError``
     only when the server could not be used at all (unreachable, login refused, no such database,
     timeout, no client); a query that fails gets ``error`` and the queries after it are sent again.
+    A query that failed for what other sessions did (``MysqlError.transient``) is sent once more
+    with them before its error is kept.
     """
     schema, server = None, None
     results = [None] * len(planned)
     pending = list(range(len(planned)))
+    sent_again = set()
     while pending:
         with_paths = server_paths and server is None
         resultsets, error = client.batch(batch_sql([planned[p] for p in pending], now, with_paths))
@@ -206,17 +209,22 @@ def run_batch(client, planned, now, server_paths=False):
             schema = Schema(schema_rows)
         server = server or server_row
         failed = _failed_index(error, with_paths, len(pending), answered) if error is not None else None
+        retrying = False
         for index, position in enumerate(pending):
             found = outcome(planned[position], schema, now)
             if index in answered:
                 found['rows'] = typed_rows(answered[index], found['types']) if found['sql'] else []
+            elif index == failed and error.transient and position not in sent_again:
+                sent_again.add(position)
+                retrying = True
+                continue
             elif index == failed:
                 found['error'] = str(error)
             else:
                 continue
             results[position] = found
         left = [position for position in pending if results[position] is None]
-        if error is None or len(left) == len(pending):
+        if error is None or (len(left) == len(pending) and not retrying):
             for position in left:
                 found = outcome(planned[position], schema, now)
                 found['error'] = str(error) if error is not None else 'the client returned no result for it'

@@ -268,7 +268,7 @@ def test_missing_etc_directory_points_at_mgr_root(run_module, tmp_path):
 def test_documentation_renders_and_matches_argspec(ansible_doc, assert_docs_match_argspec):
     doc = ansible_doc('billmgr.ops.debug_level')
     assert_docs_match_argspec(debug_level, doc['doc']['options'])
-    assert set(doc['return']) == {'path', 'restart_required', 'service_restart_required', 'entries',
+    assert set(doc['return']) == {'path', 'restart_required', 'service_restart_required', 'entries', 'expires',
                                   'reverted', 'backup_file', 'msg'}
 
 
@@ -321,3 +321,23 @@ def test_form_forces_the_dotted_line_for_a_module_log(run_module, conf):
     conf.write(b'')
     run_module(debug_level, conf.args(log='pmbillmgr', level=9, expires='1h', form='dotted'))
     assert conf.read().endswith(b'\npmbillmgr.* 9\n')
+
+
+def test_the_end_of_the_first_log_given_to_the_next_makes_one_window_end(run_module, conf):
+    conf.write(SPEC_EXAMPLE)
+    first = run_module(debug_level, conf.args(log='billmgr', level=9, expires='30m'))
+    assert first['expires'] == next(e['expires'] for e in first['entries'] if e['log'] == 'billmgr')
+    second = run_module(debug_level, conf.args(log='pmbillmgr', level=9, expires=first['expires']))
+    assert second['changed'] and second['expires'] == first['expires']
+    assert {entry['expires'] for entry in second['entries']} == {first['expires']}
+    # Opening the same window again: the first keeps its end, so the next is not touched either.
+    again = run_module(debug_level, conf.args(log='billmgr', level=9, expires='30m'))
+    assert not again['changed'] and again['expires'] == first['expires']
+    assert not run_module(debug_level, conf.args(log='pmbillmgr', level=9, expires=again['expires']))['changed']
+
+
+@pytest.mark.parametrize('options', [dict(log='billmgr', state='absent'), dict(revert_expired=True),
+                                     dict(log='billmgr', level=4)])
+def test_expires_is_null_when_the_entry_has_no_end(run_module, conf, options):
+    conf.write(SPEC_EXAMPLE)
+    assert run_module(debug_level, conf.args(**options))['expires'] is None
