@@ -13,9 +13,9 @@ from ansible_collections.billmgr.ops.plugins.plugin_utils._findings import (
     python_findings,
     python_probe_command,
     role_thresholds,
-    skew_text,
     unreachable_finding,
 )
+from ansible_collections.billmgr.ops.plugins.plugin_utils._healthrecord import clock_text, host_record
 
 
 def health_findings(facts, thresholds=None, host=None):
@@ -33,9 +33,14 @@ def health_thresholds(role_vars):
 
 
 def health_clock(clock):
-    if not isinstance(clock, dict):
-        return None
-    return skew_text(clock.get('skew_seconds'), clock.get('skew_uncertainty_seconds'))
+    return clock_text(clock)
+
+
+def health_record(probe, thresholds, host, swept_at, python_output=None, mgr_root=None):
+    try:
+        return host_record(probe, thresholds, host, swept_at, python_output=python_output, mgr_root=mgr_root)
+    except (ValueError, TypeError) as exc:
+        raise AnsibleFilterError('health_record: %s' % exc) from exc
 
 
 def health_context(facts):
@@ -63,4 +68,4 @@ class FilterModule:
         return {'health_findings': health_findings, 'health_context': health_context,
                 'health_unreachable': health_unreachable, 'health_clock': health_clock,
                 'health_python_probe': health_python_probe, 'health_python': health_python,
-                'health_thresholds': health_thresholds}
+                'health_thresholds': health_thresholds, 'health_record': health_record}

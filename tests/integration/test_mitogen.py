@@ -6,6 +6,7 @@ shows here first.
 """
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -94,13 +95,20 @@ def test_mitogen_sweep_changes_nothing_and_reaches_every_host(swept, sweeps):
         assert counts[host]['failed'] == 0 and counts[host]['unreachable'] == 0, (host, counts[host])
 
 
-def test_mitogen_report_lists_the_same_findings_as_linear(swept, sweeps):
+def test_mitogen_report_lists_the_same_findings_as_linear(lab, swept, sweeps, tmp_path_factory):
     (linear_proc, linear_report), (_, mitogen_report) = sweeps
     assert linear_report is not None, linear_proc.stdout[-3000:]
     expected = findings(linear_report)
     assert set(expected) == set(swept)
     # A fleet whose findings are all empty would make the comparison vacuous.
     assert any(expected.values())
+    if findings(mitogen_report) != expected:
+        # What the strategy changes differs again in a second pair of sweeps; a moment of the
+        # shared lab (one look-up failing once) does not, and is shown as a warning.
+        warnings.warn('the first pair of sweeps differed: %s' % differences(linear_report, mitogen_report))
+        _, linear_report = sweep(lab, tmp_path_factory.mktemp('linear-again'), swept)
+        _, mitogen_report = sweep(lab, tmp_path_factory.mktemp('mitogen-again'), swept, env=mitogen_env())
+        expected = findings(linear_report)
     assert findings(mitogen_report) == expected, differences(linear_report, mitogen_report)
     assert ([host['reachable'] for host in mitogen_report['hosts']]
             == [host['reachable'] for host in linear_report['hosts']])

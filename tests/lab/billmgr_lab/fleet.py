@@ -342,6 +342,9 @@ class Fleet:
                 'ansible_ssh_private_key_file': str(self.key),
                 'ansible_ssh_common_args': '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'
                                            ' -o LogLevel=ERROR',
+                # The hosts' keys are made anew with each fleet. Said to Ansible as well as to ssh:
+                # Mitogen puts its own StrictHostKeyChecking ahead of the arguments above.
+                'ansible_host_key_checking': False,
                 'ansible_python_interpreter': SYSTEM_PYTHON,
                 'ansible_control_path_dir': state['control_path_dir'],
                 'billmgr_mgr_root': '/usr/local/mgr5',
