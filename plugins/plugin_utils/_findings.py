@@ -645,20 +645,35 @@ def role_thresholds(role_vars, prefix='billmgr_health_'):
     return limits
 
 
+def _judged(check, facts, limits, unjudged):
+    """CHECK's findings; a section in a shape it does not know costs that check alone, named in UNJUDGED."""
+    try:
+        return check(facts, limits)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        unjudged[check.__name__] = '%s: %s' % (type(exc).__name__, exc)
+        return []
+
+
 def host_findings(facts, overrides=None, host=None):
     """Every finding of one host, most severe first. HOST, the inventory name, goes into the
     commands of the fix texts."""
     facts = facts or {}
     limits = dict(thresholds(overrides), host=host)
-    found = []
+    found, unjudged = [], {}
     if platform_missing(facts):
         found.extend(check_platform_missing(facts, limits))
         for check in HOST_CHECKS:
-            found.extend(check(facts, limits))
+            found.extend(_judged(check, facts, limits, unjudged))
         found.extend(check_incomplete(facts, limits, HOST_SECTIONS))
     else:
         for check in CHECKS:
-            found.extend(check(facts, limits))
+            found.extend(_judged(check, facts, limits, unjudged))
+    if unjudged:
+        found.append(finding('sweep_incomplete', WARNING,
+                             'Part of the sweep could not be judged: %s' % ', '.join(sorted(unjudged)),
+                             unjudged, 'The other checks of this host are reported as usual; report the '
+                             'evidence (a section of billmgr_facts in a shape the checks do not know).',
+                             key='judging'))
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
     return sorted(found, key=lambda item: (order[item['severity']], item['id'], item['key']))
 

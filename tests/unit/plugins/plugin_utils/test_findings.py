@@ -261,3 +261,13 @@ def test_a_failure_whose_item_was_not_logged_is_still_reported():
     failure = {'item': None, 'reason': 'stat_addon_over_limit', 'stopped': False}
     [found] = host_findings(with_change(('early_stops', 'items'), [failure]))
     assert found['id'] == 'overage_unpaid' and found['key'] == '' and 'item not logged' in found['summary']
+
+
+def test_a_section_in_an_unknown_shape_costs_its_check_alone():
+    facts = with_change(('log_errors', 'by_error_type'), {'missed': 3})
+    facts['disk'][0]['used_pct'] = 97.0
+    found = host_findings(facts)
+    assert 'disk_low' in [item['id'] for item in found]
+    [unjudged] = [item for item in found if item['key'] == 'judging']
+    assert unjudged['id'] == 'sweep_incomplete' and unjudged['severity'] == 'warning'
+    assert list(unjudged['evidence']) == ['check_log_errors'] and 'AttributeError' in unjudged['evidence']['check_log_errors']
