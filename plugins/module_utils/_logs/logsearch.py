@@ -4,8 +4,10 @@
 """The search inside one buffer of log bytes, for ``logscan`` which fills the buffer.
 
 The hot loop runs once per occurrence of a level word in a file and is written for that: the
-word is found with libc ``memmem`` (about twice as fast as ``bytes.find``; ``bytes.find`` where
-ctypes is missing), a line that cannot start with a header is dropped on its first byte, and the
+word is found with libc ``strstr`` over the region, made a C string for the call by a NUL put at its
+end and taken away again (glibc's vectorised ``strstr`` is about twice as fast as its ``memmem``,
+which serves where no NUL can be put, and three times ``bytes.find``, which serves where ctypes is
+missing), a line that cannot start with a header is dropped on its first byte, and the
 header regex confirms the rest.  Every confirmed hit is counted; only the first ones wanted are
 parsed in full, with their continuation lines and the lines of their thread around them.
 
@@ -89,20 +91,23 @@ _FRAME_RE = re.compile(rb' *\[\d+(?::[^\]\s]+)?\]')
 _ANSI_RE = re.compile(ANSI_PATTERN.encode('ascii'))
 
 
-def _libc_memmem():
-    """libc's memmem, or None where ctypes or the symbol is missing."""
+def _libc(name, argtypes):
+    """The libc function NAME returning a pointer, or None where ctypes or the symbol is missing."""
     if ctypes is None:
         return None
     try:
-        function = ctypes.CDLL(None).memmem
+        function = getattr(ctypes.CDLL(None), name)
     except (AttributeError, OSError, TypeError):
         return None
     function.restype = ctypes.c_void_p
-    function.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
+    function.argtypes = argtypes
     return function
 
 
-_MEMMEM = _libc_memmem()
+_MEMMEM = _libc('memmem', [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]) if ctypes else None
+_STRSTR = _libc('strstr', [ctypes.c_void_p, ctypes.c_char_p]) if ctypes else None
+_NUL = b'\x00'
+_NOT_NUL = re.compile(b'[^\x00]')
 
 
 class Finder:
@@ -112,6 +117,7 @@ class Finder:
     def __init__(self, buf, use_memmem=True):
         self.buf = buf
         self.memmem = _MEMMEM if use_memmem else None
+        self.strstr = _STRSTR if use_memmem and _MEMMEM is not None else None
         self._pinned = None
         self.address = 0
         if self.memmem is not None:
@@ -127,6 +133,9 @@ class Finder:
                 return find(token, start, hi)
             return next_hit
         memmem, address, size = self.memmem, self.address, len(token)
+        # strstr needs a NUL after the region: the byte at HI lends its place during each call.
+        if self.strstr is not None and hi < len(self.buf) and _NUL not in token:
+            return self._c_string_search(token, hi)
 
         def next_hit(start):
             # A negative length would reach C as a huge size_t: refuse it here.
@@ -134,6 +143,32 @@ class Finder:
                 return -1
             found = memmem(address + start, hi - start, token, size)
             return found - address if found else -1
+        return next_hit
+
+    def _c_string_search(self, token, hi):
+        buf, strstr, address, size = self.buf, self.strstr, self.address, len(token)
+        find_nul, not_nul = buf.find, _NOT_NUL.search
+
+        def next_hit(start):
+            while hi - start >= size:
+                kept = buf[hi]
+                buf[hi] = 0
+                try:
+                    found = strstr(address + start, token)
+                finally:
+                    buf[hi] = kept
+                if found:
+                    return found - address
+                # strstr stops at the first NUL: one before HI (a crash leaves runs of them in a
+                # log) ends only this stretch, and the search goes on after the run.
+                nul = find_nul(_NUL, start, hi)
+                if nul < 0:
+                    return -1
+                after_run = not_nul(buf, nul, hi)
+                if after_run is None:
+                    return -1
+                start = after_run.start()
+            return -1
         return next_hit
 
     def release(self):
