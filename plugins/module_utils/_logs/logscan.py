@@ -102,7 +102,7 @@ _STREAM_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
 def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, context='thread',
          context_lines=20, max_matches=100, max_line_bytes=8192, chunk_bytes=CHUNK_BYTES,
          disorder_seconds=DISORDER_SECONDS, workers=None, parallel_min_bytes=PARALLEL_MIN_BYTES,
-         use_memmem=True, zones=None):
+         use_libc=True, zones=None):
     """Records of LEVELS in SOURCES (read in the order given), as the dict ``log_grep`` returns.
 
     SOURCES: :class:`LogSource` tuples, or paths (the log is then named after the file).
@@ -133,7 +133,7 @@ def scan(sources, levels=('ERROR',), pattern=None, since=None, until=None, conte
     if workers is None:
         workers = min(MAX_WORKERS, os.cpu_count() or 1)
     options = _Options(levels, pattern, since, until, context, context_lines, max_line_bytes,
-                       chunk_bytes, disorder_seconds, workers, parallel_min_bytes, use_memmem)
+                       chunk_bytes, disorder_seconds, workers, parallel_min_bytes, use_libc)
     sources = [source if isinstance(source, LogSource) else LogSource(_log_name(os.fspath(source)), os.fspath(source))
                for source in sources]
     resolver = _ZoneResolver(sources, zones)
@@ -259,7 +259,7 @@ class _Options:
     """What the search is for, prepared once: level tokens, time keys, context bounds."""
 
     def __init__(self, levels, pattern, since, until, context, context_lines, max_line_bytes,
-                 chunk_bytes, disorder_seconds, workers, parallel_min_bytes, use_memmem):
+                 chunk_bytes, disorder_seconds, workers, parallel_min_bytes, use_libc):
         # In LEVELS order and without repeats, so counts do not depend on how levels were asked.
         self.levels = [level for level in LEVELS if level in levels]
         self.tokens = [(level, level.encode('ascii')) for level in self.levels]
@@ -276,7 +276,7 @@ class _Options:
         self.chunk_bytes = chunk_bytes
         self.workers = max(1, workers)
         self.parallel_min_bytes = parallel_min_bytes
-        self.use_memmem = use_memmem
+        self.use_libc = use_libc
 
     def window(self, zone):
         """The window's time keys for a file stamped in ZONE."""

@@ -60,6 +60,9 @@ _COLON = ord(':')
 # What a header line can start with: a month, a year, a NUL left by a crash, a colour escape.
 # Testing it first drops a level word in a continuation line (XML, a quoted error) without a regex.
 _HEADER_FIRST = b'JFMASOND0123456789\x00\x1b'
+# The same once the NULs a crash left in front of a record are passed over: a record starts after
+# them, however long their run, and is found there.
+_RECORD_FIRST = _HEADER_FIRST.replace(b'\x00', b'')
 _ERROR_PREFIX = ERROR_PREFIX.encode('ascii')
 _ERROR_PREFIX_SIZE = len(_ERROR_PREFIX)
 _TYPE_MARKER = TYPE_MARKER.encode('ascii')
@@ -114,10 +117,10 @@ class Finder:
     """``Finder(buf).over(token, hi)`` -> ``next_hit(start)``: the offset of the first TOKEN lying
     wholly in [START, HI) of BUF, or -1, as ``bytes.find`` answers."""
 
-    def __init__(self, buf, use_memmem=True):
+    def __init__(self, buf, use_libc=True):
         self.buf = buf
-        self.memmem = _MEMMEM if use_memmem else None
-        self.strstr = _STRSTR if use_memmem and _MEMMEM is not None else None
+        self.memmem = _MEMMEM if use_libc else None
+        self.strstr = _STRSTR if use_libc and _MEMMEM is not None else None
         self._pinned = None
         self.address = 0
         if self.memmem is not None:
@@ -147,7 +150,7 @@ class Finder:
 
     def _c_string_search(self, token, hi):
         buf, strstr, address, size = self.buf, self.strstr, self.address, len(token)
-        find_nul, not_nul = buf.find, _NOT_NUL.search
+        find_nul = buf.find
 
         def next_hit(start):
             while hi - start >= size:
@@ -164,10 +167,7 @@ class Finder:
                 nul = find_nul(_NUL, start, hi)
                 if nul < 0:
                     return -1
-                after_run = not_nul(buf, nul, hi)
-                if after_run is None:
-                    return -1
-                start = after_run.start()
+                start = _after_nuls(buf, nul, hi)
             return -1
         return next_hit
 
@@ -183,7 +183,7 @@ class BufferSearch:
 
     def __init__(self, buf, options, tally, finder=None):
         self.buf = buf
-        self.finder = finder or Finder(buf, options.use_memmem)
+        self.finder = finder or Finder(buf, options.use_libc)
         self.options = options
         self.tally = tally
         self.source = None
@@ -253,9 +253,14 @@ class BufferSearch:
             at = next_hit(lo)
             while at >= 0:
                 line_start = rfind(_NL, 0, at) + 1
-                if buf[line_start] not in _HEADER_FIRST or at - line_start > HEADER_MAX_BYTES:
-                    at = next_hit(at + 1)
-                    continue
+                if buf[line_start] not in _RECORD_FIRST or at - line_start > HEADER_MAX_BYTES:
+                    if buf[line_start] != 0:
+                        at = next_hit(at + 1)
+                        continue
+                    line_start = _after_nuls(buf, line_start, at)
+                    if buf[line_start] not in _RECORD_FIRST or at - line_start > HEADER_MAX_BYTES:
+                        at = next_hit(at + 1)
+                        continue
                 after = at + after_level
                 if confirm(buf, line_start, at) is None:
                     # Mostly a platform line that quotes the level word: dropped at the first test.
@@ -386,7 +391,8 @@ class BufferSearch:
         stop = min(filled, limit)
         while start < stop and len(lines) < MAX_CONTINUATION_LINES:
             end = self._line_end(start, filled)
-            if _header_match(self.buf, start, min(end, start + HEADER_MAX_BYTES)) is not None:
+            head = start if self.buf[start] != 0 else _after_nuls(self.buf, start, end)
+            if _header_match(self.buf, head, min(end, head + HEADER_MAX_BYTES)) is not None:
                 break
             lines.append(self._line_text(start, end))
             start = end + 1
@@ -434,6 +440,8 @@ class BufferSearch:
     def _thread_line_start(self, at, token):
         """Start of the line whose header carries TOKEN (``[PID:THREAD]``) at AT, or None."""
         line_start = self.buf.rfind(_NL, 0, at) + 1
+        if self.buf[line_start] == 0:
+            line_start = _after_nuls(self.buf, line_start, at)
         if at - line_start > HEADER_MAX_BYTES:
             return None
         token_end = at + len(token)
@@ -476,6 +484,12 @@ class BufferSearch:
                 found.extend(self._thread_record(other, filled, ceiling))
             at = self.buf.find(token, self._line_end(at, ceiling), ceiling)
         return found[:wanted]
+
+
+def _after_nuls(data, start, end):
+    """The first offset from START that holds no NUL, or END."""
+    found = _NOT_NUL.search(data, start, end)
+    return end if found is None else found.start()
 
 
 def _header_match(data, start, end):

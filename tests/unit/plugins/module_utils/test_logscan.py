@@ -284,8 +284,28 @@ def test_invalid_utf8_and_nul_bytes(tmp_path):
     result = scan([path])
     first, second = result['matches']
     assert first['message'] == 'bad \ufffd\ufffd bytes'
-    assert second['message'] == 'after NULs \ufffd inside' and second['offset'] == 48
+    # The record starts after the NULs in front of it.
+    assert second['message'] == 'after NULs \ufffd inside' and second['offset'] == 52
     assert '\x00' not in ''.join(first['context'])
+
+
+def test_runs_of_nul_bytes_hide_no_record(tmp_path, small_window):
+    # The libc search stops at a NUL: a crash's run of them must not end the search of a chunk, and
+    # a run longer than a header (1 KiB) must not hide the record after it.
+    path = str(tmp_path / 'billmgr.log')
+    rng = random.Random(7)
+    lines = []
+    for number in range(400):
+        if rng.random() < 0.3:
+            lines.append(b"\x00" * rng.choice([1, 2, 50, 1500]))
+        level = b'ERROR' if number % 3 == 0 else b'INFO'
+        lines.append(b'May  5 10:%02d:%02d [1:1] libmgr %s record %d\n' % (number // 60, number % 60, level, number))
+    with open(path, 'wb') as handle:
+        handle.write(b''.join(lines))
+    for options in (dict(), dict(chunk_bytes=4096), dict(use_libc=False)):
+        result = scan([path], max_matches=10 ** 6, context='none', **options)
+        assert result['counts']['by_level']['ERROR'] == 134, options
+        assert [m['message'] for m in result['matches']] == ['record %d' % n for n in range(0, 400, 3)], options
 
 
 def test_a_line_longer_than_max_line_bytes_is_cut(tmp_path):
@@ -413,7 +433,7 @@ def test_chunking_search_and_workers_do_not_change_the_answer(busy_log, small_wi
     path, written = busy_log
     reference = scan([path], levels=['ERROR', 'WARNING'], max_matches=500, workers=1)
     assert reference['counts']['by_level']['ERROR'] == len(expected(written))
-    for options in (dict(chunk_bytes=4096), dict(use_memmem=False), dict(workers=2, parallel_min_bytes=0),
+    for options in (dict(chunk_bytes=4096), dict(use_libc=False), dict(workers=2, parallel_min_bytes=0),
                     dict(workers=3, parallel_min_bytes=0, chunk_bytes=4096)):
         assert scan([path], levels=['ERROR', 'WARNING'], max_matches=500, **options) == reference, options
 
@@ -607,7 +627,7 @@ def test_every_writer_in_one_log_counts_the_same_however_it_is_read(tmp_path, sm
     assert reference['counts']['by_error_type'] == {'value': sum(1 for line in lines if line.typed)}
     assert reference['unparsed_headers'] == sum(1 for line in lines if line.unparsed)
     assert all(not m['message'].endswith('\n') and '\n\n' not in m['message'] for m in reference['matches'])
-    for options in (dict(chunk_bytes=4096), dict(use_memmem=False), dict(workers=2, parallel_min_bytes=0)):
+    for options in (dict(chunk_bytes=4096), dict(use_libc=False), dict(workers=2, parallel_min_bytes=0)):
         assert scan([str(path)], levels=['ERROR', 'INFO'], max_matches=5000, zones={'pm*': 'local'}, **options) \
             == reference, options
     # In a window, only the unknown lines inside it are counted.

@@ -99,5 +99,5 @@ def test_a_region_reaching_the_buffer_end_is_searched_without_a_c_string():
 
 def test_without_libc_bytes_find_answers():
     buf = bytearray(b'ERROR\x00ERROR ERROR')
-    finder = Finder(buf, use_memmem=False)
+    finder = Finder(buf, use_libc=False)
     assert all_hits(finder, b'ERROR', 1, len(buf) - 1) == [6]
