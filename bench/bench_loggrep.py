@@ -534,7 +534,9 @@ def _child_archives(mgr_root, since, until=None, full=None):
     sources, _ = find_sources(MgrLayout(mgr_root), ['billmgr'], rotated=True)
     result = logscan.scan(sources, levels=['ERROR'], since=since, until=until)
     seconds = time.perf_counter() - start
-    records = [(match['file'], match['offset']) for match in result['matches']]
+    # Named by the file's name alone, as `decompressed` is: the results are committed, and every
+    # file of one log has its own name.
+    records = [(os.path.basename(match['file']), match['offset']) for match in result['matches']]
     return {'seconds': seconds, 'count': result['counts']['by_level']['ERROR'], 'decompressed': decompressed,
             'live_bytes': live[0], 'scanned_bytes': result['scanned_bytes'],
             'records': [records, result['counts']]}
