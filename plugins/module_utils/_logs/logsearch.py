@@ -95,9 +95,8 @@ _ANSI_RE = re.compile(ANSI_PATTERN.encode('ascii'))
 
 
 def _libc(name, argtypes):
-    """The libc function NAME returning a pointer, or None where ctypes or the symbol is missing."""
-    if ctypes is None:
-        return None
+    """The libc function NAME returning a pointer, or None where the symbol is missing (the
+    callers ask only where ctypes is there: ARGTYPES are ctypes types)."""
     try:
         function = getattr(ctypes.CDLL(None), name)
     except (AttributeError, OSError, TypeError):
@@ -135,10 +134,10 @@ class Finder:
             def next_hit(start):
                 return find(token, start, hi)
             return next_hit
-        memmem, address, size = self.memmem, self.address, len(token)
         # strstr needs a NUL after the region: the byte at HI lends its place during each call.
         if self.strstr is not None and hi < len(self.buf) and _NUL not in token:
             return self._c_string_search(token, hi)
+        memmem, address, size = self.memmem, self.address, len(token)
 
         def next_hit(start):
             # A negative length would reach C as a huge size_t: refuse it here.
@@ -391,7 +390,7 @@ class BufferSearch:
         stop = min(filled, limit)
         while start < stop and len(lines) < MAX_CONTINUATION_LINES:
             end = self._line_end(start, filled)
-            head = start if self.buf[start] != 0 else _after_nuls(self.buf, start, end)
+            head = _after_nuls(self.buf, start, end)
             if _header_match(self.buf, head, min(end, head + HEADER_MAX_BYTES)) is not None:
                 break
             lines.append(self._line_text(start, end))
@@ -439,9 +438,7 @@ class BufferSearch:
     # ---------------------------------------------------------------- the thread around a hit
     def _thread_line_start(self, at, token):
         """Start of the line whose header carries TOKEN (``[PID:THREAD]``) at AT, or None."""
-        line_start = self.buf.rfind(_NL, 0, at) + 1
-        if self.buf[line_start] == 0:
-            line_start = _after_nuls(self.buf, line_start, at)
+        line_start = _after_nuls(self.buf, self.buf.rfind(_NL, 0, at) + 1, at)
         if at - line_start > HEADER_MAX_BYTES:
             return None
         token_end = at + len(token)
@@ -487,7 +484,10 @@ class BufferSearch:
 
 
 def _after_nuls(data, start, end):
-    """The first offset from START that holds no NUL, or END."""
+    """Where a record starts that a crash's run of NULs at START may precede: the first offset from
+    START that holds no NUL, or END."""
+    if start >= end or data[start] != 0:
+        return start
     found = _NOT_NUL.search(data, start, end)
     return end if found is None else found.start()
 
